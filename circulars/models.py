@@ -1,0 +1,76 @@
+"""Data classes shared by every stage: letters, their chunks, and search hits.
+
+They are plain dataclasses so that the indexer, the retriever, the service and
+the evaluator agree on one vocabulary without importing each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A letter cited by another (อ้างถึง, or "ตามหนังสือ ... ที่ ..." in the body)."""
+
+    doc_no: str
+    date: str | None
+    via: str  # "อ้างถึง" or "body"
+
+
+@dataclass
+class Letter:
+    """One letter of a bundle, with the metadata read from its header and signature."""
+
+    id: str
+    source: str
+    doc_no: str | None
+    doc_no_raw: str | None
+    date: str | None
+    date_raw: str | None
+    subject: str | None
+    to: str | None
+    references: list[Reference] = field(default_factory=list)
+    enclosures: list[str] = field(default_factory=list)
+    issuer: str | None = None
+    signatory: str | None = None
+    position: str | None = None
+    contact: str | None = None
+    urgency: str | None = None
+    kind: str = "letter"  # "letter", "memo" (บันทึกข้อความ) or "document" (.jsonl)
+    start: int = 0
+    end: int = 0
+    url: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Chunk:
+    """One citable unit: a directive item, a table row, or a preamble paragraph."""
+
+    chunk_id: str
+    doc_id: str
+    source: str
+    part: str  # "body", or the attachment's title
+    part_index: int  # 0 for the body, 1.. for attachments in order
+    item: str  # printed numbering with Arabic digits: "3.6", "5.1.(4)"; "p1" for preamble
+    kind: str  # "item", "row", "preamble", "closing", "text", "distribution", "paragraph"
+    parents: list[str]
+    text: str  # original text for display
+    index_text: str  # normalised text with subject and parents prepended, for matching
+    start: int
+    end: int
+    seq: int  # order of the chunk inside its letter
+    split: int = 0  # part number when a long item was split at sentences
+    doc_no: str | None = None
+    date: str | None = None
+    subject: str | None = None
+    issuer: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

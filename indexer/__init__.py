@@ -1,0 +1,1 @@
+"""Ingestion: read circulars, split bundles into letters, chunk by directive item, index."""

@@ -1,0 +1,179 @@
+"""From a circular's text to letters, chunks and a coverage report.
+
+This is the ingestion stage's one entry point for circulars: split the bundle
+into letters, parse each part into directive items, then turn every item into a
+`Chunk` with a stable id, the original text for display, an index text for
+matching (normalised, with the subject and parent headings in front) and offsets
+into the source. Items longer than the embedder's window are split at sentence
+boundaries and keep their item path. The coverage report says where every
+character of the file went: chunks, metadata, furniture or blank lines.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import PurePath
+
+from circulars.models import Chunk, Letter, Reference
+from indexer.doc_numbers import find_doc_numbers
+from indexer.drafts import Draft
+from indexer.items import parse_part
+from indexer.layout import Line, join_wrapped
+from indexer.letters import LetterDraft, Part, split_letters
+from indexer.normalize import index_form
+from indexer.thai_dates import parse_thai_date
+
+CHUNKER_VERSION = "circulars-chunker-1"
+DEFAULT_MAX_CHARS = 1200
+NUMBERED_LINE_RE = re.compile(r"^[0-9๐-๙]{1,3}\.\s*")
+SENTENCE_BREAK_RE = re.compile(r"(?<=[\s.!?])\s+|\n")
+
+
+@dataclass
+class ParsedFile:
+    source: str
+    letters: list[Letter]
+    chunks: list[Chunk]
+    warnings: list[str] = field(default_factory=list)
+    coverage: dict[str, int] = field(default_factory=dict)
+
+
+def stable_id(*parts: str, length: int = 16) -> str:
+    digest = hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()
+    return digest[:length]
+
+
+def letter_id(source: str, ordinal: int) -> str:
+    return f"{PurePath(source).stem}-{ordinal}"
+
+
+def parse_circular(text: str, source: str, max_chars: int = DEFAULT_MAX_CHARS) -> ParsedFile:
+    lines, drafts = split_letters(text)
+    parsed = ParsedFile(source, [], [])
+    for ordinal, draft in enumerate(drafts, 1):
+        letter = _to_letter(draft, source, ordinal, lines)
+        chunks, warnings = _chunk_letter(draft, letter, max_chars)
+        _add_body_references(letter, chunks)
+        parsed.letters.append(letter)
+        parsed.chunks.extend(chunks)
+        label = letter.doc_no or letter.id
+        parsed.warnings.extend(f"{source}: {label}: {w}" for w in [*draft.warnings, *warnings])
+    parsed.coverage = coverage_of(lines)
+    return parsed
+
+
+def _to_letter(draft: LetterDraft, source: str, ordinal: int, lines: list[Line]) -> Letter:
+    start = lines[draft.start_line].start if draft.start_line < len(lines) else 0
+    end = lines[draft.end_line - 1].end if draft.end_line - 1 < len(lines) else start
+    distribution = [
+        NUMBERED_LINE_RE.sub("", line.text)
+        for part in draft.parts if part.kind == "distribution"
+        for line in part.lines[1:] if NUMBERED_LINE_RE.match(line.text)
+    ]
+    return Letter(
+        id=letter_id(source, ordinal), source=source, doc_no=draft.doc_no,
+        doc_no_raw=draft.doc_no_raw, date=draft.date, date_raw=draft.date_raw,
+        subject=draft.subject, to=draft.to, references=draft.references,
+        enclosures=draft.enclosures, issuer=draft.issuer, signatory=draft.signatory,
+        position=draft.position, contact=draft.contact, urgency=draft.urgency,
+        kind=draft.kind, start=start, end=end,
+        extra={"distribution": distribution} if distribution else {},
+    )
+
+
+def _part_drafts(part: Part, name: str) -> tuple[list[Draft], list[str]]:
+    if part.kind == "distribution":
+        content = [line for line in part.lines if not line.blank and line.category != "furniture"]
+        for line in content:
+            line.category = "chunks"
+        draft = Draft(item="list", kind="distribution", label="", parents=[],
+                      texts=[line.text for line in content], lines=content)
+        return [draft], []
+    result = parse_part(part.lines, name)
+    return result.drafts, result.warnings
+
+
+def _chunk_letter(draft: LetterDraft, letter: Letter, max_chars: int) -> tuple[list[Chunk], list[str]]:
+    chunks: list[Chunk] = []
+    warnings: list[str] = []
+    identity = f"{letter.source}|{letter.doc_no or ''}|{letter.id}"
+    for part in draft.parts:
+        part_name = "body" if part.index == 0 else join_wrapped([part.name])[:160]
+        drafts, part_warnings = _part_drafts(part, part_name)
+        warnings.extend(part_warnings)
+        for item in drafts:
+            pieces = split_long(item.text, max_chars)
+            for split, piece in enumerate(pieces):
+                context = [letter.subject or "", *([part_name] if part.index else []),
+                           *item.parents]
+                meta = dict(item.meta)
+                if item.label:
+                    meta["label"] = item.label
+                if item.stitched:
+                    meta["stitched_page_breaks"] = item.stitched
+                if len(pieces) > 1:
+                    meta["splits"] = len(pieces)
+                chunks.append(Chunk(
+                    chunk_id=stable_id(identity, str(part.index), item.item, str(split), piece),
+                    doc_id=letter.id, source=letter.source, part=part_name,
+                    part_index=part.index, item=item.item, kind=item.kind,
+                    parents=list(item.parents), text=piece,
+                    index_text=index_form(" | ".join(c for c in [*context, piece] if c)),
+                    start=item.start, end=item.end, seq=len(chunks), split=split,
+                    doc_no=letter.doc_no, date=letter.date, subject=letter.subject,
+                    issuer=letter.issuer, meta=meta,
+                ))
+    return chunks, warnings
+
+
+def split_long(text: str, max_chars: int) -> list[str]:
+    """Split at sentence boundaries (Thai marks them with spaces) into pieces <= max_chars."""
+    if len(text) <= max_chars:
+        return [text]
+    pieces: list[str] = []
+    current = ""
+    for sentence in (s for s in SENTENCE_BREAK_RE.split(text) if s):
+        while len(sentence) > max_chars:
+            # A run with no sentence break at all: cut hard rather than exceed the window.
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(sentence[:max_chars])
+            sentence = sentence[max_chars:]
+        candidate = f"{current} {sentence}" if current else sentence
+        if len(candidate) > max_chars:
+            pieces.append(current)
+            current = sentence
+        else:
+            current = candidate
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+def _add_body_references(letter: Letter, chunks: list[Chunk]) -> None:
+    """"ตามหนังสือ ... ที่ มท ... ลงวันที่ ..." in a preamble cites a letter like อ้างถึง does."""
+    known = {ref.doc_no for ref in letter.references}
+    for chunk in chunks:
+        if chunk.kind != "preamble" or chunk.part_index != 0:
+            continue
+        found = find_doc_numbers(chunk.text)
+        for position, (number, _start, stop) in enumerate(found):
+            if number.normal in known or number.normal == letter.doc_no:
+                continue
+            until = found[position + 1][1] if position + 1 < len(found) else len(chunk.text)
+            date = parse_thai_date(chunk.text[stop:min(until, stop + 60)])
+            letter.references.append(Reference(number.normal, date, "body"))
+            known.add(number.normal)
+
+
+def coverage_of(lines: list[Line]) -> dict[str, int]:
+    totals = {"chunks": 0, "metadata": 0, "furniture": 0, "blank": 0, "unclassified": 0}
+    for position, line in enumerate(lines):
+        size = len(line.raw) + (1 if position < len(lines) - 1 else 0)
+        category = line.category or ("blank" if line.blank else "unclassified")
+        totals[category] = totals.get(category, 0) + size
+    totals["total"] = sum(totals.values())
+    return totals
