@@ -74,3 +74,30 @@ class Chunk:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass
+class Hit:
+    """One search result with everything needed to cite it."""
+
+    rank: int
+    score: float
+    chunk_id: str
+    doc_id: str
+    text: str
+    doc_no: str | None
+    date: str | None
+    subject: str | None
+    issuer: str | None
+    item: str
+    parents: list[str]
+    source: str
+    start: int
+    end: int
+    part: str
+    kind: str
+    also_in: list[dict[str, Any]] = field(default_factory=list)
+    matched_by: list[str] = field(default_factory=list)  # "citation", "bm25", "dense"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

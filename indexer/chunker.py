@@ -106,8 +106,12 @@ def _chunk_letter(draft: LetterDraft, letter: Letter, max_chars: int) -> tuple[l
         for item in drafts:
             pieces = split_long(item.text, max_chars)
             for split, piece in enumerate(pieces):
-                context = [letter.subject or "", *([part_name] if part.index else []),
-                           *item.parents]
+                context = [letter.subject or "", letter.issuer or "",
+                           *([part_name] if part.index else []), *item.parents]
+                if part.index == 0 and item.item == "p1" and letter.references:
+                    # The อ้างถึง line is metadata, but "which letter cites ว 10901" must
+                    # find the letter's opening paragraph.
+                    context.append("อ้างถึง " + " ".join(r.doc_no for r in letter.references))
                 meta = dict(item.meta)
                 if item.label:
                     meta["label"] = item.label

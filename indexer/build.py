@@ -1,0 +1,279 @@
+"""Build or update an index folder from corpus files.
+
+An index folder holds versions side by side and a `CURRENT` file naming the one
+in use. A build writes a new version in a hidden folder and only then switches
+`CURRENT` with an atomic rename, so Ctrl-C or kill -9 in the middle of a build
+leaves the previous version usable. Unchanged files (same SHA-256, same model and
+chunker) reuse their stored chunks and vectors; only new or changed files are
+parsed and embedded, and chunks of deleted files disappear with them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from circulars.models import Chunk, Letter
+from circulars.settings import Settings
+from indexer.bm25_index import BM25Index
+from indexer.chunker import CHUNKER_VERSION, ParsedFile, parse_circular
+from indexer.dense_index import DenseIndex, choose_kind
+from indexer.embedder import Embedder
+from indexer.jsonl_docs import parse_jsonl
+from indexer.manifest import (
+    TOKENIZER_ID,
+    IndexProblem,
+    Manifest,
+    current_version_dir,
+    point_current,
+    read_manifest,
+)
+from indexer.normalize import clean_unicode
+from indexer.reader import SUPPORTED_SUFFIXES, ReadProblemError, read_source
+from indexer.store import Store
+from indexer.thai_tokens import tokenize
+
+STORE_FILE = "store.sqlite"
+VECTORS_FILE = "vectors.npy"
+IDS_FILE = "vector_ids.json"
+
+
+@dataclass
+class BuildReport:
+    index_dir: Path
+    version: str | None = None
+    up_to_date: bool = False
+    files_parsed: list[str] = field(default_factory=list)
+    files_reused: list[str] = field(default_factory=list)
+    files_removed: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    coverage: dict[str, dict[str, int]] = field(default_factory=dict)
+    letters: int = 0
+    chunks: int = 0
+    embedded: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.up_to_date or self.chunks > 0
+
+
+def discover(paths: list[Path]) -> list[tuple[Path, str]]:
+    """(path, source name) for every supported file under the given files and folders."""
+    found: list[tuple[Path, str]] = []
+    for path in paths:
+        if path.is_dir():
+            for file in sorted(p for p in path.rglob("*") if p.is_file()):
+                if file.suffix.lower() in SUPPORTED_SUFFIXES and not file.name.startswith("."):
+                    found.append((file, file.relative_to(path).as_posix()))
+        elif path.exists():
+            found.append((path, path.name))
+        else:
+            raise FileNotFoundError(
+                f"ไม่พบ {path} / {path} does not exist")
+    return found
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def bm25_tokens(index_text: str, doc_no: str | None, item: str) -> list[str]:
+    """Index text tokens plus the letter's number and the item path, so both are searchable."""
+    return tokenize(f"{index_text} {doc_no or ''} ข้อ {item}")
+
+
+def _previous(index_dir: Path, model: str) -> tuple[Path, Manifest] | None:
+    try:
+        version = current_version_dir(index_dir)
+    except IndexProblem:
+        return None
+    manifest = read_manifest(version)
+    if (manifest.model != model or manifest.chunker_version != CHUNKER_VERSION
+            or manifest.tokenizer != TOKENIZER_ID):
+        return None
+    return version, manifest
+
+
+def _parse(path: Path, source: str, settings: Settings) -> tuple[ParsedFile, str]:
+    text = read_source(path, settings.max_file_bytes, display_name=source)
+    if path.suffix.lower() == ".jsonl":
+        parsed = parse_jsonl(text.text, source)
+    else:
+        parsed = parse_circular(text.text, source)
+    if text.truncated_utf8:
+        parsed.warnings.append(
+            f"{source}: ไฟล์ถูกตัดกลางอักขระ ตัดส่วนท้ายที่เสียออก / file ends mid-character; "
+            "the broken tail was dropped")
+    return parsed, text.encoding
+
+
+def build_index(
+    paths: list[Path],
+    index_dir: Path,
+    settings: Settings,
+    embedder: Embedder,
+    *,
+    rebuild: bool = False,
+    progress: bool = False,
+    on_stage: Callable[[str], None] | None = None,
+) -> BuildReport:
+    started = time.perf_counter()
+    report = BuildReport(index_dir)
+    say = on_stage or (lambda _message: None)
+    files = discover(paths)
+    hashes = {source: sha256_of(path) for path, source in files}
+    previous = None if rebuild else _previous(index_dir, embedder.model_name)
+    if previous and previous[1].files == hashes:
+        report.up_to_date = True
+        report.version = previous[0].name
+        report.letters = previous[1].counts.get("letters", 0)
+        report.chunks = previous[1].counts.get("chunks", 0)
+        return report
+
+    index_dir.mkdir(parents=True, exist_ok=True)
+    for stale in index_dir.glob(".building-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    version = f"v{dt.datetime.now().strftime('%Y%m%d-%H%M%S-%f')}"
+    work = index_dir / f".building-{version}"
+    work.mkdir()
+    store = Store(work / STORE_FILE)
+    old_store = Store(previous[0] / STORE_FILE, readonly=True) if previous else None
+    old_vectors = _load_vectors(previous[0]) if previous else {}
+    vectors: dict[str, np.ndarray] = {}
+    new_chunks: list[Chunk] = []
+
+    say("parse")
+    iterator = tqdm(files, desc="อ่านไฟล์ / reading", unit="file", disable=not progress)
+    for path, source in iterator:
+        if previous and old_store and previous[1].files.get(source) == hashes[source]:
+            error = _reuse(old_store, store, source, old_vectors, vectors)
+            if error:
+                report.failures.append(error)
+            else:
+                report.files_reused.append(source)
+            continue
+        try:
+            parsed, encoding = _parse(path, source, settings)
+        except ReadProblemError as error:
+            report.failures.append(str(error.problem))
+            store.put_file(source, hashes[source], path.stat().st_size, "error", encoding=None,
+                           letters=0, chunks=0, warnings=[], coverage={}, error=str(error.problem))
+            continue
+        if not parsed.chunks:
+            report.failures.append(
+                f"{source}: ไม่พบเนื้อหาที่ใช้ทำดัชนีได้ / no indexable content")
+        display = _display_texts(path, parsed.letters, settings)
+        store.put_letters(parsed.letters, display)
+        store.put_chunks(parsed.chunks)
+        store.put_file(source, hashes[source], path.stat().st_size, "ok", encoding=encoding,
+                       letters=len(parsed.letters), chunks=len(parsed.chunks),
+                       warnings=parsed.warnings, coverage=parsed.coverage)
+        report.files_parsed.append(source)
+        report.warnings.extend(parsed.warnings)
+        report.coverage[source] = parsed.coverage
+        new_chunks.extend(parsed.chunks)
+    if previous:
+        report.files_removed = sorted(set(previous[1].files) - set(hashes))
+    store.commit()
+    report.seconds["parse"] = time.perf_counter() - started
+
+    say("embed")
+    embed_started = time.perf_counter()
+    missing = [c for c in new_chunks if c.chunk_id not in vectors]
+    if missing:
+        encoded = embedder.encode_passages(
+            [c.index_text for c in missing], batch_size=settings.embedding_batch_size,
+            show_progress=progress)
+        for chunk, vector in zip(missing, encoded, strict=True):
+            vectors[chunk.chunk_id] = vector
+    report.embedded = len(missing)
+    report.seconds["embed"] = time.perf_counter() - embed_started
+
+    say("index")
+    index_started = time.perf_counter()
+    rows = store.chunk_rows("chunk_id, index_text, doc_no, item")
+    ids = [row["chunk_id"] for row in rows]
+    matrix = (np.stack([vectors[i] for i in ids]).astype(np.float32) if ids
+              else np.zeros((0, embedder.dimension), dtype=np.float32))
+    kind = choose_kind(len(ids), settings.faiss_kind, settings.faiss_auto_threshold)
+    DenseIndex.build(matrix, ids, kind=kind).save(work / "dense")
+    np.save(work / VECTORS_FILE, matrix)
+    (work / IDS_FILE).write_text(json.dumps(ids), encoding="utf-8")
+    token_lists = [bm25_tokens(row["index_text"], row["doc_no"], row["item"]) for row in rows]
+    BM25Index.build(token_lists, ids).save(work / "bm25")
+    report.seconds["index"] = time.perf_counter() - index_started
+
+    counts = store.counts()
+    store.close()
+    if old_store:
+        old_store.close()
+    report.letters, report.chunks = counts["letters"], counts["chunks"]
+    if report.chunks == 0:
+        shutil.rmtree(work, ignore_errors=True)
+        return report
+    manifest = Manifest(
+        model=embedder.model_name, dimension=embedder.dimension,
+        query_prompt=embedder.query_prompt, passage_prompt=embedder.passage_prompt,
+        tokenizer=TOKENIZER_ID, chunker_version=CHUNKER_VERSION, faiss_kind=kind,
+        files=hashes,
+        counts=counts, created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        build_seconds=round(time.perf_counter() - started, 3),
+    )
+    (work / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
+    final = index_dir / version
+    work.rename(final)
+    point_current(index_dir, version)
+    for old in index_dir.glob("v*"):
+        if old.is_dir() and old.name != version:
+            shutil.rmtree(old, ignore_errors=True)
+    report.version = version
+    report.seconds["total"] = time.perf_counter() - started
+    return report
+
+
+def _display_texts(path: Path, letters: list[Letter], settings: Settings) -> dict[str, str]:
+    if path.suffix.lower() == ".jsonl":
+        return {}
+    text = read_source(path, settings.max_file_bytes).text
+    return {letter.id: clean_unicode(text[letter.start:letter.end]) for letter in letters}
+
+
+def _load_vectors(version: Path) -> dict[str, np.ndarray]:
+    ids_path, vectors_path = version / IDS_FILE, version / VECTORS_FILE
+    if not ids_path.is_file() or not vectors_path.is_file():
+        return {}
+    ids = json.loads(ids_path.read_text(encoding="utf-8"))
+    matrix = np.load(vectors_path, mmap_mode="r")
+    return {chunk_id: matrix[row] for row, chunk_id in enumerate(ids)}
+
+
+def _reuse(old: Store, new: Store, source: str, old_vectors: dict[str, np.ndarray],
+           vectors: dict[str, np.ndarray]) -> str | None:
+    """Copy an unchanged file's rows and vectors; returns its error if it failed before."""
+    letters = old.letters(source)
+    new.put_letters(letters, {le.id: old.letter_display(le.id) for le in letters})
+    chunks = [c for le in letters for c in old.chunks_of(le.id)]
+    new.put_chunks(chunks)
+    record = next(f for f in old.files() if f["path"] == source)
+    new.put_file(source, record["sha256"], record["size"], record["status"],
+                 encoding=record["encoding"], letters=record["letters"], chunks=record["chunks"],
+                 warnings=record["warnings"], coverage=record["coverage"], error=record["error"])
+    for chunk in chunks:
+        if chunk.chunk_id in old_vectors:
+            vectors[chunk.chunk_id] = np.asarray(old_vectors[chunk.chunk_id])
+    return record["error"] if record["status"] != "ok" else None

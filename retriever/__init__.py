@@ -1,0 +1,1 @@
+"""Retrieval: hybrid Thai search over an index folder, returning cited passages."""

@@ -1,0 +1,70 @@
+"""Reading a query: validation, and the citation it names, if any.
+
+Officials often ask for a specific letter and item ("มท 0211.6/ว 10303 ข้อ 3.6",
+"หนังสือ ว๑๐๓๐๓ ข้อ ๓.๖ ว่าอย่างไร"). Those parts are recognised here so the
+retriever can put the named item first, whatever the text similarity says.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from indexer.doc_numbers import DOC_NO_RE, parse_match
+from indexer.normalize import clean_unicode, index_form
+
+ITEM_RE = re.compile(
+    r"ข้อ(?:ที่)?\s*(?P<path>\d{1,3}(?:\s*\.\s*\d{1,3})*(?:\s*\.?\s*\(\s*\d{1,3}\s*\))?"
+    r"(?:\s*\.?\s*\d{1,3}\s*\))?)"
+)
+RUNNING_NUMBER_RE = re.compile(r"(?<![ก-๙\d])ว\s*\.?\s*(?P<number>\d{1,6})(?!\d)")
+
+
+class QueryError(ValueError):
+    """A query we refuse, with a Thai and an English message."""
+
+    def __init__(self, thai: str, english: str) -> None:
+        super().__init__(f"{thai} / {english}")
+        self.thai = thai
+        self.english = english
+
+
+@dataclass(frozen=True)
+class Citation:
+    doc_no: str | None  # full normal form, when the query names one
+    running_number: str | None  # "10303" from "ว 10303" when no prefix is given
+    item: str | None  # item path in the index's form: "3.6", "5.1.(4)"
+
+
+def validate_query(query: str, max_chars: int) -> str:
+    text = clean_unicode(query or "").strip()
+    if not text:
+        raise QueryError("กรุณาพิมพ์คำถาม", "the query is empty")
+    if len(query) > max_chars:
+        raise QueryError(
+            f"คำถามยาวเกิน {max_chars:,} ตัวอักษร ({len(query):,})",
+            f"the query is longer than {max_chars:,} characters ({len(query):,})",
+        )
+    return text
+
+
+def normalize_item_path(raw: str) -> str:
+    path = re.sub(r"\s+", "", raw)
+    path = re.sub(r"\.?\(", ".(", path)
+    path = re.sub(r"(?<=\))\.?(?=\d)", ".", path)
+    return path.strip(".")
+
+
+def find_citation(query: str) -> Citation | None:
+    text = index_form(query)
+    doc_match = DOC_NO_RE.search(text)
+    doc_no = parse_match(doc_match).normal if doc_match else None
+    running = None
+    if doc_no is None:
+        number_match = RUNNING_NUMBER_RE.search(text)
+        running = number_match.group("number").lstrip("0") if number_match else None
+    item_match = ITEM_RE.search(text[doc_match.end():] if doc_match else text)
+    item = normalize_item_path(item_match.group("path")) if item_match else None
+    if doc_no is None and running is None:
+        return None
+    return Citation(doc_no, running, item)

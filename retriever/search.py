@@ -1,0 +1,243 @@
+"""Hybrid search over an index folder: BM25 + dense, fused, with citation lookup.
+
+One `Searcher` loads an index version once (manifest check, SQLite store, FAISS,
+BM25, and small metadata arrays for filters) and answers queries:
+
+1. A query naming a letter and item ("มท 0211.6/ว 10303 ข้อ 3.6") puts that item
+   first; naming only a letter that is not in the index but is cited by others
+   ("ฉบับใดอ้างถึง ว 10901") puts the citing letters' opening paragraphs first.
+2. BM25 over PyThaiNLP word tokens and dense inner-product search each return a
+   ranked list; hybrid mode fuses them by reciprocal rank fusion.
+3. The same directive relayed in several letters (a ministry letter and a
+   province's copy) comes back once, the other copies listed in `also_in`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from circulars.models import Chunk, Hit
+from circulars.settings import Settings
+from indexer.bm25_index import BM25Index
+from indexer.build import STORE_FILE
+from indexer.chunker import CHUNKER_VERSION
+from indexer.dense_index import DenseIndex
+from indexer.embedder import Embedder
+from indexer.manifest import check_compatible, current_version_dir, read_manifest
+from indexer.normalize import index_form
+from indexer.store import Store
+from indexer.thai_tokens import tokenize
+from retriever.query import Citation, find_citation, validate_query
+
+Mode = Literal["hybrid", "dense", "bm25"]
+MODES: tuple[str, ...] = ("hybrid", "dense", "bm25")
+RRF_K = 60
+DUPLICATE_JACCARD = 0.6
+
+
+@dataclass(frozen=True)
+class Filters:
+    date_from: str | None = None  # ISO dates, inclusive
+    date_to: str | None = None
+    issuer: str | None = None  # substring of the issuing office
+    doc_no_prefix: str | None = None  # "มท 0211", "มท"
+    source: str | None = None  # source file name
+
+    def empty(self) -> bool:
+        return not any((self.date_from, self.date_to, self.issuer, self.doc_no_prefix,
+                        self.source))
+
+
+class Searcher:
+    def __init__(self, index_dir: Path, embedder: Embedder, settings: Settings) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.version_dir = current_version_dir(index_dir)
+        self.manifest = read_manifest(self.version_dir)
+        check_compatible(self.manifest, embedder.model_name, CHUNKER_VERSION, index_dir)
+        self.store = Store(self.version_dir / STORE_FILE, readonly=True)
+        self.dense = DenseIndex.load(self.version_dir / "dense")
+        self.bm25 = BM25Index.load(self.version_dir / "bm25")
+        rows = self.store.chunk_rows("chunk_id, doc_id, source, doc_no, date, issuer, item, text")
+        self.ids = [row["chunk_id"] for row in rows]
+        self.position = {chunk_id: i for i, chunk_id in enumerate(self.ids)}
+        self.doc_ids = np.array([row["doc_id"] for row in rows], dtype=object)
+        self.sources = np.array([row["source"] for row in rows], dtype=object)
+        self.doc_nos = np.array([row["doc_no"] or "" for row in rows], dtype=object)
+        self.dates = np.array([row["date"] or "" for row in rows], dtype=object)
+        self.issuers = np.array([row["issuer"] or "" for row in rows], dtype=object)
+        self.items = [row["item"] for row in rows]
+        self.token_sets = [frozenset(tokenize(row["text"])) for row in rows]
+        self._positions: dict[str, list[int]] = {}
+        for i, row in enumerate(rows):
+            self._positions.setdefault(row["doc_id"], []).append(i)
+        self._letters = {le.id: le for le in self.store.letters()}
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    # ------------------------------------------------------------------ filters
+    def allowed_mask(self, filters: Filters | None) -> np.ndarray | None:
+        if filters is None or filters.empty():
+            return None
+        mask = np.ones(len(self.ids), dtype=bool)
+        if filters.date_from:
+            mask &= (self.dates != "") & (self.dates >= _iso(filters.date_from))
+        if filters.date_to:
+            mask &= (self.dates != "") & (self.dates <= _iso(filters.date_to))
+        if filters.issuer:
+            needle = index_form(filters.issuer)
+            mask &= np.array([needle in index_form(i) for i in self.issuers], dtype=bool)
+        if filters.doc_no_prefix:
+            prefix = index_form(filters.doc_no_prefix).replace(" ", "")
+            mask &= np.array([d.replace(" ", "").startswith(prefix) for d in self.doc_nos],
+                             dtype=bool)
+        if filters.source:
+            mask &= self.sources == filters.source
+        return mask
+
+    # ------------------------------------------------------------------- search
+    def search(self, query: str, k: int = 10, mode: str = "hybrid",
+               filters: Filters | None = None, all_copies: bool = False) -> list[Hit]:
+        text = validate_query(query, self.settings.max_query_chars)
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
+        k = max(1, min(int(k), 100))
+        allowed = self.allowed_mask(filters)
+        depth = max(100, k * 10)
+        ranked: dict[str, list[str]] = {}
+        scores: dict[str, dict[str, float]] = {}
+        if mode in ("bm25", "hybrid"):
+            found = self.bm25.search(tokenize(text), depth, allowed=allowed)
+            ranked["bm25"] = [chunk_id for chunk_id, _ in found]
+            scores["bm25"] = dict(found)
+        if mode in ("dense", "hybrid"):
+            vector = self.embedder.encode_queries([text])[0]
+            found = self.dense.search(vector, depth, allowed=allowed)
+            ranked["dense"] = [chunk_id for chunk_id, _ in found]
+            scores["dense"] = dict(found)
+        fused = _fuse(ranked) if mode == "hybrid" else [
+            (chunk_id, scores[mode][chunk_id]) for chunk_id in ranked[mode]]
+        cited = self._citation_hits(find_citation(text), allowed)
+        if cited:
+            top = (fused[0][1] if fused else 1.0) + 1.0
+            cited_ids = {chunk_id for chunk_id, _ in cited}
+            fused = [(c, top + s) for c, s in cited] + [p for p in fused if p[0] not in cited_ids]
+        return self._hits(fused, k, ranked, cited, all_copies)
+
+    def _citation_hits(self, citation: Citation | None,
+                       allowed: np.ndarray | None) -> list[tuple[str, float]]:
+        if citation is None:
+            return []
+        if citation.doc_no:
+            letters = [le for le in self._letters.values() if le.doc_no == citation.doc_no]
+        else:
+            suffix = f"/ว {citation.running_number}"
+            letters = [le for le in self._letters.values()
+                       if le.doc_no and le.doc_no.endswith(suffix)]
+        hits: list[tuple[str, float]] = []
+        if letters:
+            for letter in letters:
+                for position in self._positions_of(letter.id, citation.item):
+                    hits.append((self.ids[position], 0.5 if citation.item else 0.0))
+        else:
+            # Not a letter we hold: the letters that cite it answer "which letter refers to ...".
+            wanted = citation.doc_no or f"/ว {citation.running_number}"
+            for letter in self._letters.values():
+                if any(r.doc_no == wanted or r.doc_no.endswith(wanted) for r in letter.references):
+                    hits.extend((self.ids[p], 0.0) for p in self._positions_of(letter.id, "p1"))
+        if allowed is not None:
+            hits = [h for h in hits if allowed[self.position[h[0]]]]
+        return hits
+
+    def _positions_of(self, doc_id: str, item: str | None) -> list[int]:
+        positions = self._positions.get(doc_id, [])
+        if item is None:
+            return positions[:1]
+        exact = [i for i in positions if self.items[i] == item]
+        if exact:
+            return exact
+        # "ข้อ 8.4" also finds an item printed out of sequence and kept as "4.5#2".
+        return [i for i in positions if self.items[i].split("#")[0] == item]
+
+    def _hits(self, fused: list[tuple[str, float]], k: int, ranked: dict[str, list[str]],
+              cited: list[tuple[str, float]], all_copies: bool) -> list[Hit]:
+        kept: list[tuple[str, float]] = []
+        copies: dict[str, list[str]] = {}
+        for chunk_id, score in fused:
+            if not all_copies:
+                twin = self._duplicate_of(chunk_id, [c for c, _ in kept])
+                if twin is not None:
+                    copies.setdefault(twin, []).append(chunk_id)
+                    continue
+            kept.append((chunk_id, score))
+            if len(kept) >= k and all_copies:
+                break
+            if len(kept) >= k + 5:
+                break
+        kept = kept[:k]
+        chunks = self.store.chunks_by_ids(
+            [c for c, _ in kept] + [x for c, _ in kept for x in copies.get(c, [])])
+        cited_ids = {c for c, _ in cited}
+        hits = []
+        for rank, (chunk_id, score) in enumerate(kept, 1):
+            chunk = chunks[chunk_id]
+            matched = [name for name, ids in ranked.items() if chunk_id in set(ids[:100])]
+            if chunk_id in cited_ids:
+                matched.insert(0, "citation")
+            hits.append(_hit(rank, score, chunk, matched,
+                             [_copy(chunks[c]) for c in copies.get(chunk_id, []) if c in chunks]))
+        return hits
+
+    def _duplicate_of(self, chunk_id: str, kept: list[str]) -> str | None:
+        """The kept chunk this one repeats (a relayed copy in another letter), if any."""
+        position = self.position[chunk_id]
+        tokens = self.token_sets[position]
+        if len(tokens) < 8:
+            return None
+        for other in kept:
+            other_position = self.position[other]
+            if self.doc_ids[other_position] == self.doc_ids[position]:
+                continue
+            other_tokens = self.token_sets[other_position]
+            union = len(tokens | other_tokens)
+            if union and len(tokens & other_tokens) / union >= DUPLICATE_JACCARD:
+                return other
+        return None
+
+
+def _fuse(ranked: dict[str, list[str]]) -> list[tuple[str, float]]:
+    scores: dict[str, float] = {}
+    for ids in ranked.values():
+        for rank, chunk_id in enumerate(ids, 1):
+            scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank)
+    return sorted(scores.items(), key=lambda pair: -pair[1])
+
+
+def _iso(value: str) -> str:
+    return dt.date.fromisoformat(value[:10]).isoformat()
+
+
+def _copy(chunk: Chunk) -> dict[str, str | None]:
+    return {"chunk_id": chunk.chunk_id, "doc_id": chunk.doc_id, "doc_no": chunk.doc_no,
+            "date": chunk.date, "issuer": chunk.issuer, "item": chunk.item,
+            "source": chunk.source}
+
+
+def _hit(rank: int, score: float, chunk: Chunk, matched: list[str],
+         also_in: list[dict[str, str | None]]) -> Hit:
+    return Hit(
+        rank=rank, score=round(float(score), 6), chunk_id=chunk.chunk_id, doc_id=chunk.doc_id,
+        text=chunk.text, doc_no=chunk.doc_no, date=chunk.date, subject=chunk.subject,
+        issuer=chunk.issuer, item=chunk.item, parents=chunk.parents, source=chunk.source,
+        start=chunk.start, end=chunk.end, part=chunk.part, kind=chunk.kind, also_in=also_in,
+        matched_by=matched,
+    )

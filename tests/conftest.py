@@ -1,0 +1,38 @@
+"""Shared fixtures: the seed corpus, parsed once, and a fake embedder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
+
+from indexer.chunker import ParsedFile, parse_circular  # noqa: E402
+
+from tests.fakes import HashEmbedder  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+SHARED_DATA = ROOT.parent / "shared" / "data"
+SEED_FILES = sorted(CORPUS.glob("*.txt"))
+
+
+@pytest.fixture(scope="session")
+def seeds() -> dict[str, ParsedFile]:
+    return {p.name: parse_circular(p.read_text(encoding="utf-8"), p.name) for p in SEED_FILES}
+
+
+@pytest.fixture()
+def hash_embedder() -> HashEmbedder:
+    return HashEmbedder()
+
+
+def shared_data(*parts: str) -> Path:
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} is absent: the shared data sets live in ../shared/data")
+    return path

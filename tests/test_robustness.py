@@ -1,0 +1,157 @@
+"""Bad input loses nothing: odd text, broken files, interrupted builds (PyThaiNLP-style)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from circulars.settings import Settings
+from indexer.build import build_index
+from indexer.chunker import parse_circular
+from indexer.manifest import current_version_dir, read_manifest
+from indexer.reader import ReadProblemError, decode_bytes, read_source
+from indexer.store import Store
+
+from tests.conftest import SEED_FILES
+from tests.fakes import HashEmbedder
+
+SEED_001 = SEED_FILES[1]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", " ", "\n\n\n", "\u200b\ufeff", "\u0e4d\u0e32", "๑๒๓๔๕", "\t\t\t", "(((", "/...",
+     "ที่ มท", "เรื่อง", "ขอแสดงความนับถือ", "\x00\x01\x02", "🙂" * 50, "ก" * 20_000],
+)
+def test_parser_survives_odd_text(text: str) -> None:
+    parsed = parse_circular(text, "odd.txt")
+    assert parsed.coverage["total"] == len(text)
+    assert parsed.coverage["unclassified"] == 0
+
+
+def test_decomposed_sara_am_and_thai_digits_in_a_letter() -> None:
+    text = SEED_001.read_text(encoding="utf-8").replace("ำ", "\u0e4d\u0e32")
+    parsed = parse_circular(text, "decomposed.txt")
+    item = next(c for c in parsed.chunks if c.item == "3.6" and c.doc_no == "มท 0211.6/ว 10303")
+    assert "ทำนบ" in item.text and "\u0e4d" not in item.index_text
+
+
+def test_five_megabyte_bundle(tmp_path: Path) -> None:
+    body = SEED_001.read_text(encoding="utf-8")
+    big = "\n\n".join([body] * 65)
+    assert len(big.encode("utf-8")) > 5_000_000
+    parsed = parse_circular(big, "big.txt")
+    assert len(parsed.letters) == 3 * 65
+    assert parsed.coverage["unclassified"] == 0
+
+
+def test_reader_errors_name_the_file(tmp_path: Path) -> None:
+    cases = {
+        "empty.txt": b"",
+        "blank.txt": b"  \n\t\n",
+        "binary.txt": bytes(range(256)) * 10,
+        "invisible.txt": "\u200b\ufeff\n".encode(),
+    }
+    for name, data in cases.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        with pytest.raises(ReadProblemError) as error:
+            read_source(path, max_bytes=1_000_000)
+        assert name in str(error.value)
+        assert error.value.problem.reason_th and error.value.problem.reason_en
+    huge = tmp_path / "huge.txt"
+    huge.write_bytes("ก".encode() * 1000)
+    with pytest.raises(ReadProblemError, match="too large"):
+        read_source(huge, max_bytes=100)
+
+
+def test_tis620_and_truncated_utf8_are_read() -> None:
+    thai = "เรื่อง สรุปผลการประชุม"
+    assert decode_bytes(thai.encode("cp874")) == (thai, "cp874", False)
+    cut = thai.encode("utf-8")[:-1]
+    text, encoding, truncated = decode_bytes(cut)
+    assert encoding == "utf-8" and truncated and thai.startswith(text)
+    assert decode_bytes(b"\xef\xbb\xbf" + thai.encode())[0] == thai
+
+
+def _settings(tmp_path: Path) -> Settings:
+    return Settings(index_dir=tmp_path / "index", cache_dir=tmp_path / "cache")
+
+
+def _corpus(tmp_path: Path) -> Path:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for seed in SEED_FILES[:2]:
+        (corpus / seed.name).write_bytes(seed.read_bytes())
+    return corpus
+
+
+def test_broken_files_are_reported_and_the_rest_indexed(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path)
+    (corpus / "empty.txt").write_bytes(b"")
+    (corpus / "binary.txt").write_bytes(b"\x00\x01PK\x03\x04" * 100)
+    (corpus / "docs.jsonl").write_text(
+        '{"id": "a", "text": "การป้องกันยาเสพติด"}\nnot json\n{"id": "b"}\n', encoding="utf-8")
+    settings = _settings(tmp_path)
+    report = build_index([corpus], settings.index_dir, settings, HashEmbedder())
+    assert report.ok and report.chunks > 100
+    failed = " ".join(report.failures)
+    assert "empty.txt" in failed and "binary.txt" in failed
+    assert any("docs.jsonl:2" in w for w in report.warnings)
+    assert any("docs.jsonl:3" in w for w in report.warnings)
+    with Store(current_version_dir(settings.index_dir) / "store.sqlite", readonly=True) as store:
+        assert {f["path"]: f["status"] for f in store.files()}["empty.txt"] == "error"
+        assert store.letter("a") is not None
+
+
+def test_rerun_over_unchanged_files_does_no_work(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path)
+    settings = _settings(tmp_path)
+    embedder = HashEmbedder()
+    first = build_index([corpus], settings.index_dir, settings, embedder)
+    encoded = embedder.encoded
+    second = build_index([corpus], settings.index_dir, settings, embedder)
+    assert second.up_to_date and second.version == first.version
+    assert embedder.encoded == encoded
+
+
+def test_incremental_update_embeds_only_changed_files(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path)
+    settings = _settings(tmp_path)
+    embedder = HashEmbedder()
+    first = build_index([corpus], settings.index_dir, settings, embedder)
+    (corpus / SEED_FILES[0].name).unlink()
+    (corpus / SEED_FILES[3].name).write_bytes(SEED_FILES[3].read_bytes())
+    before = embedder.encoded
+    second = build_index([corpus], settings.index_dir, settings, embedder)
+    assert second.files_reused == [SEED_FILES[1].name]
+    assert second.files_parsed == [SEED_FILES[3].name]
+    assert second.files_removed == [SEED_FILES[0].name]
+    assert embedder.encoded - before == len(
+        parse_circular(SEED_FILES[3].read_text(encoding="utf-8"), SEED_FILES[3].name).chunks)
+    manifest = read_manifest(current_version_dir(settings.index_dir))
+    assert set(manifest.files) == {SEED_FILES[1].name, SEED_FILES[3].name}
+    assert manifest.counts["chunks"] < first.chunks + 200
+
+
+class ExplodingEmbedder(HashEmbedder):
+    def encode_passages(self, texts, batch_size=32, show_progress=False):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt
+
+
+def test_interrupted_build_leaves_previous_index_usable(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path)
+    settings = _settings(tmp_path)
+    first = build_index([corpus], settings.index_dir, settings, HashEmbedder())
+    (corpus / SEED_FILES[3].name).write_bytes(SEED_FILES[3].read_bytes())
+    with pytest.raises(KeyboardInterrupt):
+        build_index([corpus], settings.index_dir, settings, ExplodingEmbedder())
+    version = current_version_dir(settings.index_dir)
+    assert version.name == first.version
+    manifest = json.loads((version / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["counts"]["chunks"] == first.chunks
+    # The next build cleans the half-written folder and succeeds.
+    again = build_index([corpus], settings.index_dir, settings, HashEmbedder())
+    assert again.ok and not list(settings.index_dir.glob(".building-*"))
