@@ -79,8 +79,7 @@ def discover(paths: list[Path]) -> list[tuple[Path, str]]:
         elif path.exists():
             found.append((path, path.name))
         else:
-            raise FileNotFoundError(
-                f"ไม่พบ {path} / {path} does not exist")
+            raise FileNotFoundError(f"ไม่พบ {path} / {path} does not exist")
     return found
 
 
@@ -103,8 +102,11 @@ def _previous(index_dir: Path, model: str) -> tuple[Path, Manifest] | None:
     except IndexProblem:
         return None
     manifest = read_manifest(version)
-    if (manifest.model != model or manifest.chunker_version != CHUNKER_VERSION
-            or manifest.tokenizer != TOKENIZER_ID):
+    if (
+        manifest.model != model
+        or manifest.chunker_version != CHUNKER_VERSION
+        or manifest.tokenizer != TOKENIZER_ID
+    ):
         return None
     return version, manifest
 
@@ -118,7 +120,8 @@ def _parse(path: Path, source: str, settings: Settings) -> tuple[ParsedFile, str
     if text.truncated_utf8:
         parsed.warnings.append(
             f"{source}: ไฟล์ถูกตัดกลางอักขระ ตัดส่วนท้ายที่เสียออก / file ends mid-character; "
-            "the broken tail was dropped")
+            "the broken tail was dropped"
+        )
     return parsed, text.encoding
 
 
@@ -171,18 +174,35 @@ def build_index(
             parsed, encoding = _parse(path, source, settings)
         except ReadProblemError as error:
             report.failures.append(str(error.problem))
-            store.put_file(source, hashes[source], path.stat().st_size, "error", encoding=None,
-                           letters=0, chunks=0, warnings=[], coverage={}, error=str(error.problem))
+            store.put_file(
+                source,
+                hashes[source],
+                path.stat().st_size,
+                "error",
+                encoding=None,
+                letters=0,
+                chunks=0,
+                warnings=[],
+                coverage={},
+                error=str(error.problem),
+            )
             continue
         if not parsed.chunks:
-            report.failures.append(
-                f"{source}: ไม่พบเนื้อหาที่ใช้ทำดัชนีได้ / no indexable content")
+            report.failures.append(f"{source}: ไม่พบเนื้อหาที่ใช้ทำดัชนีได้ / no indexable content")
         display = _display_texts(path, parsed.letters, settings)
         store.put_letters(parsed.letters, display)
         store.put_chunks(parsed.chunks)
-        store.put_file(source, hashes[source], path.stat().st_size, "ok", encoding=encoding,
-                       letters=len(parsed.letters), chunks=len(parsed.chunks),
-                       warnings=parsed.warnings, coverage=parsed.coverage)
+        store.put_file(
+            source,
+            hashes[source],
+            path.stat().st_size,
+            "ok",
+            encoding=encoding,
+            letters=len(parsed.letters),
+            chunks=len(parsed.chunks),
+            warnings=parsed.warnings,
+            coverage=parsed.coverage,
+        )
         report.files_parsed.append(source)
         report.warnings.extend(parsed.warnings)
         report.coverage[source] = parsed.coverage
@@ -197,8 +217,10 @@ def build_index(
     missing = [c for c in new_chunks if c.chunk_id not in vectors]
     if missing:
         encoded = embedder.encode_passages(
-            [c.index_text for c in missing], batch_size=settings.embedding_batch_size,
-            show_progress=progress)
+            [c.index_text for c in missing],
+            batch_size=settings.embedding_batch_size,
+            show_progress=progress,
+        )
         for chunk, vector in zip(missing, encoded, strict=True):
             vectors[chunk.chunk_id] = vector
     report.embedded = len(missing)
@@ -208,8 +230,11 @@ def build_index(
     index_started = time.perf_counter()
     rows = store.chunk_rows("chunk_id, index_text, doc_no, item")
     ids = [row["chunk_id"] for row in rows]
-    matrix = (np.stack([vectors[i] for i in ids]).astype(np.float32) if ids
-              else np.zeros((0, embedder.dimension), dtype=np.float32))
+    matrix = (
+        np.stack([vectors[i] for i in ids]).astype(np.float32)
+        if ids
+        else np.zeros((0, embedder.dimension), dtype=np.float32)
+    )
     kind = choose_kind(len(ids), settings.faiss_kind, settings.faiss_auto_threshold)
     DenseIndex.build(matrix, ids, kind=kind).save(work / "dense")
     np.save(work / VECTORS_FILE, matrix)
@@ -227,11 +252,16 @@ def build_index(
         shutil.rmtree(work, ignore_errors=True)
         return report
     manifest = Manifest(
-        model=embedder.model_name, dimension=embedder.dimension,
-        query_prompt=embedder.query_prompt, passage_prompt=embedder.passage_prompt,
-        tokenizer=TOKENIZER_ID, chunker_version=CHUNKER_VERSION, faiss_kind=kind,
+        model=embedder.model_name,
+        dimension=embedder.dimension,
+        query_prompt=embedder.query_prompt,
+        passage_prompt=embedder.passage_prompt,
+        tokenizer=TOKENIZER_ID,
+        chunker_version=CHUNKER_VERSION,
+        faiss_kind=kind,
         files=hashes,
-        counts=counts, created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        counts=counts,
+        created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         build_seconds=round(time.perf_counter() - started, 3),
     )
     (work / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
@@ -250,7 +280,7 @@ def _display_texts(path: Path, letters: list[Letter], settings: Settings) -> dic
     if path.suffix.lower() == ".jsonl":
         return {}
     text = read_source(path, settings.max_file_bytes).text
-    return {letter.id: clean_unicode(text[letter.start:letter.end]) for letter in letters}
+    return {letter.id: clean_unicode(text[letter.start : letter.end]) for letter in letters}
 
 
 def _load_vectors(version: Path) -> dict[str, np.ndarray]:
@@ -262,17 +292,31 @@ def _load_vectors(version: Path) -> dict[str, np.ndarray]:
     return {chunk_id: matrix[row] for row, chunk_id in enumerate(ids)}
 
 
-def _reuse(old: Store, new: Store, source: str, old_vectors: dict[str, np.ndarray],
-           vectors: dict[str, np.ndarray]) -> str | None:
+def _reuse(
+    old: Store,
+    new: Store,
+    source: str,
+    old_vectors: dict[str, np.ndarray],
+    vectors: dict[str, np.ndarray],
+) -> str | None:
     """Copy an unchanged file's rows and vectors; returns its error if it failed before."""
     letters = old.letters(source)
     new.put_letters(letters, {le.id: old.letter_display(le.id) for le in letters})
     chunks = [c for le in letters for c in old.chunks_of(le.id)]
     new.put_chunks(chunks)
     record = next(f for f in old.files() if f["path"] == source)
-    new.put_file(source, record["sha256"], record["size"], record["status"],
-                 encoding=record["encoding"], letters=record["letters"], chunks=record["chunks"],
-                 warnings=record["warnings"], coverage=record["coverage"], error=record["error"])
+    new.put_file(
+        source,
+        record["sha256"],
+        record["size"],
+        record["status"],
+        encoding=record["encoding"],
+        letters=record["letters"],
+        chunks=record["chunks"],
+        warnings=record["warnings"],
+        coverage=record["coverage"],
+        error=record["error"],
+    )
     for chunk in chunks:
         if chunk.chunk_id in old_vectors:
             vectors[chunk.chunk_id] = np.asarray(old_vectors[chunk.chunk_id])

@@ -69,16 +69,30 @@ def _to_letter(draft: LetterDraft, source: str, ordinal: int, lines: list[Line])
     end = lines[draft.end_line - 1].end if draft.end_line - 1 < len(lines) else start
     distribution = [
         NUMBERED_LINE_RE.sub("", line.text)
-        for part in draft.parts if part.kind == "distribution"
-        for line in part.lines[1:] if NUMBERED_LINE_RE.match(line.text)
+        for part in draft.parts
+        if part.kind == "distribution"
+        for line in part.lines[1:]
+        if NUMBERED_LINE_RE.match(line.text)
     ]
     return Letter(
-        id=letter_id(source, ordinal), source=source, doc_no=draft.doc_no,
-        doc_no_raw=draft.doc_no_raw, date=draft.date, date_raw=draft.date_raw,
-        subject=draft.subject, to=draft.to, references=draft.references,
-        enclosures=draft.enclosures, issuer=draft.issuer, signatory=draft.signatory,
-        position=draft.position, contact=draft.contact, urgency=draft.urgency,
-        kind=draft.kind, start=start, end=end,
+        id=letter_id(source, ordinal),
+        source=source,
+        doc_no=draft.doc_no,
+        doc_no_raw=draft.doc_no_raw,
+        date=draft.date,
+        date_raw=draft.date_raw,
+        subject=draft.subject,
+        to=draft.to,
+        references=draft.references,
+        enclosures=draft.enclosures,
+        issuer=draft.issuer,
+        signatory=draft.signatory,
+        position=draft.position,
+        contact=draft.contact,
+        urgency=draft.urgency,
+        kind=draft.kind,
+        start=start,
+        end=end,
         extra={"distribution": distribution} if distribution else {},
     )
 
@@ -88,14 +102,22 @@ def _part_drafts(part: Part, name: str) -> tuple[list[Draft], list[str]]:
         content = [line for line in part.lines if not line.blank and line.category != "furniture"]
         for line in content:
             line.category = "chunks"
-        draft = Draft(item="list", kind="distribution", label="", parents=[],
-                      texts=[line.text for line in content], lines=content)
+        draft = Draft(
+            item="list",
+            kind="distribution",
+            label="",
+            parents=[],
+            texts=[line.text for line in content],
+            lines=content,
+        )
         return [draft], []
     result = parse_part(part.lines, name)
     return result.drafts, result.warnings
 
 
-def _chunk_letter(draft: LetterDraft, letter: Letter, max_chars: int) -> tuple[list[Chunk], list[str]]:
+def _chunk_letter(
+    draft: LetterDraft, letter: Letter, max_chars: int
+) -> tuple[list[Chunk], list[str]]:
     chunks: list[Chunk] = []
     warnings: list[str] = []
     identity = f"{letter.source}|{letter.doc_no or ''}|{letter.id}"
@@ -106,8 +128,12 @@ def _chunk_letter(draft: LetterDraft, letter: Letter, max_chars: int) -> tuple[l
         for item in drafts:
             pieces = split_long(item.text, max_chars)
             for split, piece in enumerate(pieces):
-                context = [letter.subject or "", letter.issuer or "",
-                           *([part_name] if part.index else []), *item.parents]
+                context = [
+                    letter.subject or "",
+                    letter.issuer or "",
+                    *([part_name] if part.index else []),
+                    *item.parents,
+                ]
                 if part.index == 0 and item.item == "p1" and letter.references:
                     # The อ้างถึง line is metadata, but "which letter cites ว 10901" must
                     # find the letter's opening paragraph.
@@ -119,16 +145,29 @@ def _chunk_letter(draft: LetterDraft, letter: Letter, max_chars: int) -> tuple[l
                     meta["stitched_page_breaks"] = item.stitched
                 if len(pieces) > 1:
                     meta["splits"] = len(pieces)
-                chunks.append(Chunk(
-                    chunk_id=stable_id(identity, str(part.index), item.item, str(split), piece),
-                    doc_id=letter.id, source=letter.source, part=part_name,
-                    part_index=part.index, item=item.item, kind=item.kind,
-                    parents=list(item.parents), text=piece,
-                    index_text=index_form(" | ".join(c for c in [*context, piece] if c)),
-                    start=item.start, end=item.end, seq=len(chunks), split=split,
-                    doc_no=letter.doc_no, date=letter.date, subject=letter.subject,
-                    issuer=letter.issuer, meta=meta,
-                ))
+                chunks.append(
+                    Chunk(
+                        chunk_id=stable_id(identity, str(part.index), item.item, str(split), piece),
+                        doc_id=letter.id,
+                        source=letter.source,
+                        part=part_name,
+                        part_index=part.index,
+                        item=item.item,
+                        kind=item.kind,
+                        parents=list(item.parents),
+                        text=piece,
+                        index_text=index_form(" | ".join(c for c in [*context, piece] if c)),
+                        start=item.start,
+                        end=item.end,
+                        seq=len(chunks),
+                        split=split,
+                        doc_no=letter.doc_no,
+                        date=letter.date,
+                        subject=letter.subject,
+                        issuer=letter.issuer,
+                        meta=meta,
+                    )
+                )
     return chunks, warnings
 
 
@@ -158,7 +197,7 @@ def split_long(text: str, max_chars: int) -> list[str]:
 
 
 def _add_body_references(letter: Letter, chunks: list[Chunk]) -> None:
-    """"ตามหนังสือ ... ที่ มท ... ลงวันที่ ..." in a preamble cites a letter like อ้างถึง does."""
+    """ "ตามหนังสือ ... ที่ มท ... ลงวันที่ ..." in a preamble cites a letter like อ้างถึง does."""
     known = {ref.doc_no for ref in letter.references}
     for chunk in chunks:
         if chunk.kind != "preamble" or chunk.part_index != 0:
@@ -168,7 +207,7 @@ def _add_body_references(letter: Letter, chunks: list[Chunk]) -> None:
             if number.normal in known or number.normal == letter.doc_no:
                 continue
             until = found[position + 1][1] if position + 1 < len(found) else len(chunk.text)
-            date = parse_thai_date(chunk.text[stop:min(until, stop + 60)])
+            date = parse_thai_date(chunk.text[stop : min(until, stop + 60)])
             letter.references.append(Reference(number.normal, date, "body"))
             known.add(number.normal)
 

@@ -92,8 +92,8 @@ def parse_part(lines: list[Line], name: str) -> PartResult:
     blocks = _blocks(lines)
     for block_lines, is_table in blocks:
         if is_table:
-            parents = [o.draft.heading() for o in stack]
-            rows, table_warnings = parse_table(block_lines, parents)
+            headings = [o.draft.heading() for o in stack]
+            rows, table_warnings = parse_table(block_lines, headings)
             for row in rows:
                 row.item = _unique(row.item, paths, result.warnings, name, warn=False)
                 row.texts.extend(agency_lines(row))
@@ -124,17 +124,27 @@ def parse_part(lines: list[Line], name: str) -> PartResult:
                         preamble_count += 1
                         stack.clear()
                         result.drafts.append(
-                            Draft(item=f"p{preamble_count}", kind="preamble", label="",
-                                  parents=[],
-                                  texts=[text], lines=list(piece))
+                            Draft(
+                                item=f"p{preamble_count}",
+                                kind="preamble",
+                                label="",
+                                parents=[],
+                                texts=[text],
+                                lines=list(piece),
+                            )
                         )
                     after_marker = False
                     continue
                 after_marker = False
                 path, parents = _place(marker, stack, paths, result, name)
-                draft = Draft(item=path, kind="item", label=marker.printed.strip(),
-                              parents=[o.draft.heading() for o in parents],
-                              texts=[text], lines=list(piece))
+                draft = Draft(
+                    item=path,
+                    kind="item",
+                    label=marker.printed.strip(),
+                    parents=[o.draft.heading() for o in parents],
+                    texts=[text],
+                    lines=list(piece),
+                )
                 stack[:] = [*parents, _Open(marker, path.split("#")[0], draft)]
                 result.drafts.append(draft)
     return result
@@ -161,20 +171,33 @@ def _place(
     """Find the new item's parents on the open stack and its unique path."""
     if marker.style == "dotted":
         depth = len(marker.components)
-        parents = [o for o in stack if o.marker.style == "dotted"
-                   and len(o.marker.components) < depth
-                   and o.marker.components == marker.components[: len(o.marker.components)]]
+        parents = [
+            o
+            for o in stack
+            if o.marker.style == "dotted"
+            and len(o.marker.components) < depth
+            and o.marker.components == marker.components[: len(o.marker.components)]
+        ]
         path = ".".join(marker.components)
-        current_top = next((o.marker.components[0] for o in stack
-                            if o.marker.style == "dotted"), None)
-        if (path in paths and depth > 1 and current_top is not None
-                and int(current_top) > int(marker.components[0])):
+        current_top = next(
+            (o.marker.components[0] for o in stack if o.marker.style == "dotted"), None
+        )
+        if (
+            path in paths
+            and depth > 1
+            and current_top is not None
+            and int(current_top) > int(marker.components[0])
+        ):
             # A sub-item printed under the wrong head (seed 003 prints ๔.๕ inside
             # item ๘): keep the current head as parent and say what was likely meant.
-            parents = [o for o in stack if o.marker.style == "dotted"
-                       and len(o.marker.components) < depth]
-            siblings = sum(1 for d in result.drafts
-                           if d.item.startswith(f"{current_top}.") and d.item.count(".") == 1)
+            parents = [
+                o for o in stack if o.marker.style == "dotted" and len(o.marker.components) < depth
+            ]
+            siblings = sum(
+                1
+                for d in result.drafts
+                if d.item.startswith(f"{current_top}.") and d.item.count(".") == 1
+            )
             likely = f"{current_top}.{siblings + 1}"
             unique = _unique(path, paths, result.warnings, name, warn=False)
             result.warnings.append(
@@ -183,16 +206,18 @@ def _place(
             )
             return unique, parents
         return _unique(path, paths, result.warnings, name), parents
-    same = next((i for i in range(len(stack) - 1, -1, -1)
-                 if stack[i].marker.style == marker.style), None)
+    same = next(
+        (i for i in range(len(stack) - 1, -1, -1) if stack[i].marker.style == marker.style), None
+    )
     parents = stack[:same] if same is not None else list(stack)
     base = parents[-1].path if parents else ""
     path = f"{base}.{marker.label}" if base else marker.label
     return _unique(path, paths, result.warnings, name), parents
 
 
-def _unique(path: str, paths: dict[str, int], warnings: list[str], name: str,
-            warn: bool = True) -> str:
+def _unique(
+    path: str, paths: dict[str, int], warnings: list[str], name: str, warn: bool = True
+) -> str:
     count = paths.get(path, 0) + 1
     paths[path] = count
     if count == 1:

@@ -35,7 +35,9 @@ def parse_jsonl(text: str, source: str, max_chars: int = 1200) -> ParsedFile:
         try:
             record = json.loads(line)
         except json.JSONDecodeError as error:
-            parsed.warnings.append(f"{source}:{number}: ไม่ใช่ JSON ที่ถูกต้อง / invalid JSON ({error.msg})")
+            parsed.warnings.append(
+                f"{source}:{number}: ไม่ใช่ JSON ที่ถูกต้อง / invalid JSON ({error.msg})"
+            )
             continue
         problem = _problem(record)
         if problem:
@@ -51,8 +53,14 @@ def parse_jsonl(text: str, source: str, max_chars: int = 1200) -> ParsedFile:
         parsed.chunks.extend(chunks)
     total = len(text)
     in_chunks = sum(len(c.text) for c in parsed.chunks)
-    parsed.coverage = {"chunks": min(in_chunks, total), "metadata": max(total - in_chunks, 0),
-                       "furniture": 0, "blank": 0, "unclassified": 0, "total": total}
+    parsed.coverage = {
+        "chunks": min(in_chunks, total),
+        "metadata": max(total - in_chunks, 0),
+        "furniture": 0,
+        "blank": 0,
+        "unclassified": 0,
+        "total": total,
+    }
     return parsed
 
 
@@ -71,14 +79,28 @@ def _document(
 ) -> tuple[Letter, list[Chunk]]:
     title = clean_unicode(str(record["title"])).strip() if record.get("title") else None
     raw_date = str(record["date"]) if record.get("date") else None
-    date = raw_date[:10] if raw_date and ISO_DATE_RE.match(raw_date) else (
-        parse_thai_date(raw_date) if raw_date else None)
+    date = (
+        raw_date[:10]
+        if raw_date and ISO_DATE_RE.match(raw_date)
+        else (parse_thai_date(raw_date) if raw_date else None)
+    )
     doc_no = normalize_doc_no(str(record["doc_no"])) if record.get("doc_no") else None
     extra = {k: v for k, v in record.items() if k not in KNOWN_FIELDS}
     letter = Letter(
-        id=doc_id, source=source, doc_no=doc_no, doc_no_raw=record.get("doc_no"),
-        date=date, date_raw=raw_date, subject=title, to=None, issuer=extra.get("issuer"),
-        kind="document", start=start, end=start, url=record.get("url"), extra=extra,
+        id=doc_id,
+        source=source,
+        doc_no=doc_no,
+        doc_no_raw=record.get("doc_no"),
+        date=date,
+        date_raw=raw_date,
+        subject=title,
+        to=None,
+        issuer=extra.get("issuer"),
+        kind="document",
+        start=start,
+        end=start,
+        url=record.get("url"),
+        extra=extra,
     )
     text = clean_unicode(record["text"])
     pieces: list[str] = []
@@ -93,11 +115,22 @@ def _document(
     chunks = [
         Chunk(
             chunk_id=stable_id(source, doc_id, str(position), piece),
-            doc_id=doc_id, source=source, part="body", part_index=0, item=f"p{position}",
-            kind="paragraph", parents=[], text=piece,
+            doc_id=doc_id,
+            source=source,
+            part="body",
+            part_index=0,
+            item=f"p{position}",
+            kind="paragraph",
+            parents=[],
+            text=piece,
             index_text=index_form(f"{title} | {piece}" if title else piece),
-            start=start, end=start, seq=position - 1, doc_no=doc_no, date=date,
-            subject=title, issuer=letter.issuer,
+            start=start,
+            end=start,
+            seq=position - 1,
+            doc_no=doc_no,
+            date=date,
+            subject=title,
+            issuer=letter.issuer,
         )
         for position, piece in enumerate(pieces, 1)
     ]

@@ -67,9 +67,14 @@ def mark_stamps(lines: list[Line]) -> None:
                 line.category = "furniture"
             previous = groups[position - 1] if position else None
             # A stamp's office name often sits alone on the line above it.
-            if (previous and len(previous) == 1 and len(previous[0].text) <= 40
-                    and group[0].no - previous[0].no <= 2 and not fx.is_urgency(previous[0].text)
-                    and not HEADER_DOC_NO_RE.match(previous[0].text)):
+            if (
+                previous
+                and len(previous) == 1
+                and len(previous[0].text) <= 40
+                and group[0].no - previous[0].no <= 2
+                and not fx.is_urgency(previous[0].text)
+                and not HEADER_DOC_NO_RE.match(previous[0].text)
+            ):
                 previous[0].category = "furniture"
     for line in lines:
         if not line.category and not line.blank and fx.is_stamp_line(line.text):
@@ -175,7 +180,7 @@ def _parse_header(lines: list[Line], start: int, end: int, letter: LetterDraft) 
             assert match is not None
             letter.doc_no = parse_match(match).normal
             letter.doc_no_raw = match.group(0).removeprefix("ที่").strip()
-            rest = text[match.end():]
+            rest = text[match.end() :]
             if DATE_RE.search(rest):
                 letter.date_raw = DATE_RE.search(rest).group(0)  # type: ignore[union-attr]
                 letter.date = parse_thai_date(rest)
@@ -265,8 +270,9 @@ def _references_in(text: str, via: str) -> list[Reference]:
 
 def _pick_issuer(lines: list[Line], candidates: list[tuple[int, str]], end: int) -> str:
     for index, text in candidates:
-        nxt = next((lines[j] for j in range(index + 1, min(index + 4, end))
-                    if not lines[j].blank), None)
+        nxt = next(
+            (lines[j] for j in range(index + 1, min(index + 4, end)) if not lines[j].blank), None
+        )
         if nxt is not None and fx.ADDRESS_RE.search(nxt.text):
             return normalize_issuer(text)
     return normalize_issuer(candidates[0][1])
@@ -393,11 +399,10 @@ def _parse_tail(lines: list[Line], index: int, end: int, letter: LetterDraft) ->
                 part = Part(text, len(letter.parts), "attachment", [line])
                 letter.parts.append(part)
                 continue
-        elif gap >= 2 and len(text) <= 80 and _part_has_items(part):
-            if match_marker(text) is None:
-                part = Part(text, len(letter.parts), "attachment", [line])
-                letter.parts.append(part)
-                continue
+        elif gap >= 2 and len(text) <= 80 and _part_has_items(part) and match_marker(text) is None:
+            part = Part(text, len(letter.parts), "attachment", [line])
+            letter.parts.append(part)
+            continue
         part.lines.append(line)
 
 

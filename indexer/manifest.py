@@ -70,7 +70,8 @@ def current_version_dir(index_dir: Path) -> Path:
     if not (version / MANIFEST_FILE).is_file():
         raise IndexMissing(
             f"ดัชนีที่ {index_dir} ไม่สมบูรณ์ — สร้างใหม่ด้วย `circulars index --index {index_dir}` / "
-            f"index at {index_dir} is incomplete: rebuild with `circulars index --index {index_dir}`"
+            f"index at {index_dir} is incomplete: rebuild with "
+            f"`circulars index --index {index_dir}`"
         )
     return version
 

@@ -70,7 +70,7 @@ def read_source(path: Path, max_bytes: int, display_name: str | None = None) -> 
     try:
         size = path.stat().st_size
     except OSError as error:
-        raise ReadProblemError(ReadProblem(name, "อ่านไฟล์ไม่ได้", f"cannot read: {error}"))
+        raise ReadProblemError(ReadProblem(name, "อ่านไฟล์ไม่ได้", f"cannot read: {error}")) from None
     if size > max_bytes:
         raise ReadProblemError(
             ReadProblem(
@@ -105,9 +105,7 @@ def read_source(path: Path, max_bytes: int, display_name: str | None = None) -> 
             )
         )
     if not text.strip("\ufeff\u200b\u200c\u200d \t\r\n"):
-        raise ReadProblemError(
-            ReadProblem(name, "ไฟล์ไม่มีเนื้อหา", "file has no visible text")
-        )
+        raise ReadProblemError(ReadProblem(name, "ไฟล์ไม่มีเนื้อหา", "file has no visible text"))
     return SourceText(name, text.replace("\r\n", "\n").replace("\r", "\n"), encoding, truncated)
 
 

@@ -65,30 +65,75 @@ class Store:
         self.close()
 
     # Writing -----------------------------------------------------------------
-    def put_file(self, path: str, sha256: str, size: int, status: str, *, encoding: str | None,
-                 letters: int, chunks: int, warnings: list[str], coverage: dict[str, int],
-                 error: str | None = None) -> None:
+    def put_file(
+        self,
+        path: str,
+        sha256: str,
+        size: int,
+        status: str,
+        *,
+        encoding: str | None,
+        letters: int,
+        chunks: int,
+        warnings: list[str],
+        coverage: dict[str, int],
+        error: str | None = None,
+    ) -> None:
         self.db.execute(
             "INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (path, sha256, size, status, encoding, letters, chunks,
-             json.dumps(warnings, ensure_ascii=False), json.dumps(coverage), error),
+            (
+                path,
+                sha256,
+                size,
+                status,
+                encoding,
+                letters,
+                chunks,
+                json.dumps(warnings, ensure_ascii=False),
+                json.dumps(coverage),
+                error,
+            ),
         )
 
     def put_letters(self, letters: Iterable[Letter], display: dict[str, str]) -> None:
         self.db.executemany(
             "INSERT OR REPLACE INTO letters VALUES (?,?,?,?,?,?,?,?)",
-            [(le.id, le.source, le.doc_no, le.date, le.issuer, le.subject,
-              json.dumps(le.to_dict(), ensure_ascii=False), display.get(le.id, ""))
-             for le in letters],
+            [
+                (
+                    le.id,
+                    le.source,
+                    le.doc_no,
+                    le.date,
+                    le.issuer,
+                    le.subject,
+                    json.dumps(le.to_dict(), ensure_ascii=False),
+                    display.get(le.id, ""),
+                )
+                for le in letters
+            ],
         )
 
     def put_chunks(self, chunks: Iterable[Chunk]) -> None:
         self.db.executemany(
             "INSERT INTO chunks (chunk_id, doc_id, source, seq, item, kind, doc_no, date, issuer,"
             " text, index_text, data) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            [(c.chunk_id, c.doc_id, c.source, c.seq, c.item, c.kind, c.doc_no, c.date, c.issuer,
-              c.text, c.index_text, json.dumps(c.to_dict(), ensure_ascii=False))
-             for c in chunks],
+            [
+                (
+                    c.chunk_id,
+                    c.doc_id,
+                    c.source,
+                    c.seq,
+                    c.item,
+                    c.kind,
+                    c.doc_no,
+                    c.date,
+                    c.issuer,
+                    c.text,
+                    c.index_text,
+                    json.dumps(c.to_dict(), ensure_ascii=False),
+                )
+                for c in chunks
+            ],
         )
 
     def delete_source(self, source: str) -> None:
@@ -125,7 +170,8 @@ class Store:
 
     def letter_display(self, letter_id: str) -> str:
         row = self.db.execute(
-            "SELECT display_text FROM letters WHERE id = ?", (letter_id,)).fetchone()
+            "SELECT display_text FROM letters WHERE id = ?", (letter_id,)
+        ).fetchone()
         return str(row["display_text"]) if row else ""
 
     def letters_by_doc_no(self, doc_no: str) -> list[Letter]:
@@ -134,7 +180,8 @@ class Store:
 
     def chunks_of(self, letter_id: str) -> list[Chunk]:
         rows = self.db.execute(
-            "SELECT data FROM chunks WHERE doc_id = ? ORDER BY seq", (letter_id,)).fetchall()
+            "SELECT data FROM chunks WHERE doc_id = ? ORDER BY seq", (letter_id,)
+        ).fetchall()
         return [Chunk(**json.loads(row["data"])) for row in rows]
 
     def chunk(self, chunk_id: str) -> Chunk | None:
@@ -144,10 +191,11 @@ class Store:
     def chunks_by_ids(self, chunk_ids: list[str]) -> dict[str, Chunk]:
         found: dict[str, Chunk] = {}
         for start in range(0, len(chunk_ids), 500):
-            batch = chunk_ids[start:start + 500]
+            batch = chunk_ids[start : start + 500]
             marks = ",".join("?" * len(batch))
             rows = self.db.execute(
-                f"SELECT data FROM chunks WHERE chunk_id IN ({marks})", batch).fetchall()
+                f"SELECT data FROM chunks WHERE chunk_id IN ({marks})", batch
+            ).fetchall()
             for row in rows:
                 chunk = Chunk(**json.loads(row["data"]))
                 found[chunk.chunk_id] = chunk
@@ -157,10 +205,12 @@ class Store:
         for row in self.db.execute("SELECT data FROM chunks ORDER BY source, doc_id, seq"):
             yield Chunk(**json.loads(row["data"]))
 
-    def chunk_rows(self, columns: str = "chunk_id, doc_id, source, doc_no, date, issuer, item"
-                   ) -> list[sqlite3.Row]:
+    def chunk_rows(
+        self, columns: str = "chunk_id, doc_id, source, doc_no, date, issuer, item"
+    ) -> list[sqlite3.Row]:
         return self.db.execute(
-            f"SELECT {columns} FROM chunks ORDER BY source, doc_id, seq").fetchall()
+            f"SELECT {columns} FROM chunks ORDER BY source, doc_id, seq"
+        ).fetchall()
 
     def counts(self) -> dict[str, int]:
         def one(sql: str) -> int:

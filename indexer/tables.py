@@ -50,22 +50,21 @@ class _Columns:
         self.header = header
         self.number: int | None = None
         self.topic: int | None = None
-        self.text: int | None = None
+        text: int | None = None
         self.agencies: dict[int, str] = {}
         for index, name in enumerate(header):
             if name.startswith("ลำดับ") or name == "ที่":
                 self.number = index
             elif name.startswith("สรุปสาระ") or name.startswith("ข้อสั่งการ"):
-                self.text = index
+                text = index
             elif name.startswith(("ประเด็น", "เรื่อง", "รายการ")):
                 self.topic = index
             elif name.startswith(("หน่วยงาน", "ผู้รับผิดชอบ")):
                 self.agencies[index] = re.sub(r"\s+", "", name)
-        if self.text is None:
+        if text is None:
             # A table without a summary column keeps its substance in the topic column.
-            self.text, self.topic = self.topic, None
-        if self.text is None:
-            self.text = 1 if len(header) > 1 else 0
+            text, self.topic = self.topic, None
+        self.text: int = text if text is not None else (1 if len(header) > 1 else 0)
 
 
 def parse_table(lines: list[Line], parents: list[str]) -> tuple[list[Draft], list[str]]:
@@ -102,8 +101,14 @@ def parse_table(lines: list[Line], parents: list[str]) -> tuple[list[Draft], lis
                 groups.append(label)
             line.category = "chunks"
             drafts.append(
-                Draft(item=f"g{len(drafts) + 1}", kind="group", label="", parents=list(parents),
-                      texts=[label], lines=[line])
+                Draft(
+                    item=f"g{len(drafts) + 1}",
+                    kind="group",
+                    label="",
+                    parents=list(parents),
+                    texts=[label],
+                    lines=[line],
+                )
             )
             continue
         if not first and drafts and drafts[-1].kind == "row":

@@ -12,12 +12,32 @@ import re
 from indexer.normalize import to_arabic_digits
 
 MONTHS_FULL = (
-    "มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน",
-    "กรกฎาคม", "สิงหาคม", "กันยายน", "ตุลาคม", "พฤศจิกายน", "ธันวาคม",
+    "มกราคม",
+    "กุมภาพันธ์",
+    "มีนาคม",
+    "เมษายน",
+    "พฤษภาคม",
+    "มิถุนายน",
+    "กรกฎาคม",
+    "สิงหาคม",
+    "กันยายน",
+    "ตุลาคม",
+    "พฤศจิกายน",
+    "ธันวาคม",
 )
 MONTHS_ABBR = (
-    "ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.",
-    "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.",
+    "ม.ค.",
+    "ก.พ.",
+    "มี.ค.",
+    "เม.ย.",
+    "พ.ค.",
+    "มิ.ย.",
+    "ก.ค.",
+    "ส.ค.",
+    "ก.ย.",
+    "ต.ค.",
+    "พ.ย.",
+    "ธ.ค.",
 )
 
 
@@ -32,9 +52,7 @@ def _month_lookup() -> dict[str, int]:
 
 
 MONTH_NUMBER = _month_lookup()
-_MONTH_ALT = "|".join(
-    re.escape(name) for name in sorted(MONTH_NUMBER, key=len, reverse=True)
-)
+_MONTH_ALT = "|".join(re.escape(name) for name in sorted(MONTH_NUMBER, key=len, reverse=True))
 _D = "[0-9๐-๙]"
 DATE_PATTERN = (
     rf"(?P<day>{_D}{{1,4}})\s*(?P<month>{_MONTH_ALT})\s*(?:พ\s*\.\s*ศ\s*\.\s*)?"

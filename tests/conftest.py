@@ -11,9 +11,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
 
-from indexer.chunker import ParsedFile, parse_circular  # noqa: E402
-
-from tests.fakes import HashEmbedder  # noqa: E402
+from indexer.chunker import ParsedFile, parse_circular
+from tests.fakes import HashEmbedder
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"

