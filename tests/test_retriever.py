@@ -14,7 +14,6 @@ from indexer.build import build_index
 from indexer.manifest import IndexMismatch, IndexMissing
 from retriever.query import QueryError, find_citation
 from retriever.search import Filters, Searcher
-
 from tests.conftest import CORPUS, ROOT
 from tests.fakes import HashEmbedder
 
