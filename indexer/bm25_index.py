@@ -92,14 +92,12 @@ class BM25Index:
         token_ids = np.asarray(model.get_tokens_ids(query_tokens), dtype=np.int64)
         if token_ids.size == 0:
             return []
-        indptr, indices = model.scores["indptr"], model.scores["indices"]
-        postings = [indices[indptr[t] : indptr[t + 1]] for t in np.unique(token_ids)]
-        candidates = np.unique(np.concatenate(postings))
+        scores_of, candidates = _score(model, token_ids)
         if allowed is not None:
             candidates = candidates[allowed[candidates]]
         if candidates.size == 0:
             return []
-        scores = model.get_scores_from_ids(token_ids.tolist())[candidates]
+        scores = scores_of[candidates]
         keep = scores > 0
         candidates, scores = candidates[keep], scores[keep]
         k = min(k, candidates.size)
@@ -143,6 +141,26 @@ class BM25Index:
                     f"but ids.json has {len(ids)}"
                 )
         return cls(model, ids, meta["method"], meta["k1"], meta["b"])
+
+
+def _score(model: bm25s.BM25, token_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Scores of all documents, and the documents containing at least one query token.
+
+    Reads bm25s's precomputed CSC matrix (column = token, rows = documents) directly:
+    `np.bincount` over the query's posting lists is several times faster than bm25s's
+    `np.add.at`, and the posting lists give the matching documents for free.
+    """
+    indptr, indices, data = (model.scores[key] for key in ("indptr", "indices", "data"))
+    spans = [(indptr[t], indptr[t + 1]) for t in token_ids]  # repeats count, as in bm25s
+    docs = np.concatenate([indices[a:b] for a, b in spans])
+    weights = np.concatenate([data[a:b] for a, b in spans])
+    num_docs = model.scores["num_docs"]
+    scores = np.bincount(docs, weights=weights, minlength=num_docs).astype(np.float32)
+    if model.nonoccurrence_array is not None:  # bm25+: every document gets a floor
+        scores += model.nonoccurrence_array[token_ids].sum()
+    hit = np.zeros(num_docs, dtype=bool)
+    hit[docs] = True
+    return scores, np.flatnonzero(hit)
 
 
 def _positions(ids: list[str]) -> dict[str, int]:

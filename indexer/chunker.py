@@ -123,7 +123,8 @@ def _chunk_letter(
     identity = f"{letter.source}|{letter.doc_no or ''}|{letter.id}"
     for part in draft.parts:
         part_name = "body" if part.index == 0 else join_wrapped([part.name])[:160]
-        drafts, part_warnings = _part_drafts(part, part_name)
+        short = part_name if len(part_name) <= 40 else part_name[:40] + "…"
+        drafts, part_warnings = _part_drafts(part, short)
         warnings.extend(part_warnings)
         for item in drafts:
             pieces = split_long(item.text, max_chars)

@@ -3,10 +3,10 @@
 Numbering styles nest as printed: `๑.`, `๑.๑`, `๓.๑.๒` (dotted, absolute), then
 `(๑)`, `๑)`, `๑.๑)` and `(ก)` nested under whatever came before. The item path joins
 the printed numbering from the top of the part with Arabic digits: `3.6`,
-`5.1.(4)`, `3.3.1.(1).1)`. Unnumbered paragraphs before the first item are preamble
-chunks (ตามที่..., ในการนี้..., จึงเรียนมา..., ทั้งนี้...); other unnumbered
-paragraphs after an item continue it, and a paragraph
-after a page-continuation marker is stitched back into the item the page break cut.
+`5.1.(4)`, `3.3.1.(1).1)`. Unnumbered paragraphs before the first item, and closing
+ones (จึงเรียนมา..., ทั้งนี้...), are preamble chunks of their own; other unnumbered
+paragraphs after an item continue it, and a paragraph after a page-continuation
+marker is stitched back into the item the page break cut.
 Repeated numbering keeps both items under distinct paths (`3.2.1#2`) and warns.
 """
 
