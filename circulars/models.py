@@ -96,8 +96,49 @@ class Hit:
     end: int
     part: str
     kind: str
+    part_index: int = 0
     also_in: list[dict[str, Any]] = field(default_factory=list)
     matched_by: list[str] = field(default_factory=list)  # "citation", "bm25", "dense"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Citation:
+    """One [n] marker of an answer, naming the letter and item it comes from."""
+
+    marker: int
+    chunk_id: str
+    doc_id: str
+    doc_no: str | None
+    date: str | None
+    date_thai: str | None
+    subject: str | None
+    item: str
+    part: str
+    part_index: int
+    issuer: str | None
+    source: str
+    start: int
+    end: int
+    label: str  # readable Thai reference: "มท 0211.6/ว 10303 ลงวันที่ 24 ต.ค. 2567 ข้อ 3.6"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Answer:
+    """A grounded answer: text with [n] markers, the citations and passages behind them."""
+
+    question: str
+    answer: str
+    citations: list[Citation]
+    passages: list[Hit]
+    generator: str  # "extractive", "transformers:<path>", "openai:<model>"
+    not_found: bool = False
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -233,18 +233,19 @@ def _iso(value: str) -> str:
     return dt.date.fromisoformat(value[:10]).isoformat()
 
 
-def _copy(chunk: Chunk) -> dict[str, str | None]:
+def _copy(chunk: Chunk) -> dict[str, str | int | None]:
     return {"chunk_id": chunk.chunk_id, "doc_id": chunk.doc_id, "doc_no": chunk.doc_no,
             "date": chunk.date, "issuer": chunk.issuer, "item": chunk.item,
-            "source": chunk.source}
+            "part_index": chunk.part_index, "source": chunk.source}
 
 
 def _hit(rank: int, score: float, chunk: Chunk, matched: list[str],
-         also_in: list[dict[str, str | None]]) -> Hit:
+         also_in: list[dict[str, str | int | None]]) -> Hit:
     return Hit(
         rank=rank, score=round(float(score), 6), chunk_id=chunk.chunk_id, doc_id=chunk.doc_id,
         text=chunk.text, doc_no=chunk.doc_no, date=chunk.date, subject=chunk.subject,
         issuer=chunk.issuer, item=chunk.item, parents=chunk.parents, source=chunk.source,
-        start=chunk.start, end=chunk.end, part=chunk.part, kind=chunk.kind, also_in=also_in,
+        start=chunk.start, end=chunk.end, part=chunk.part, kind=chunk.kind,
+        part_index=chunk.part_index, also_in=also_in,
         matched_by=matched,
     )

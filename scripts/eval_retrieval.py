@@ -21,12 +21,12 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
 
-from ranx import Qrels, Run, evaluate  # noqa: E402
+from ranx import Qrels, Run, evaluate
 
-from circulars.settings import Settings  # noqa: E402
-from indexer.build import build_index  # noqa: E402
-from indexer.embedder import load_embedder  # noqa: E402
-from retriever.search import MODES, Searcher  # noqa: E402
+from circulars.settings import Settings
+from indexer.build import build_index
+from indexer.embedder import load_embedder
+from retriever.search import MODES, Searcher
 
 METRICS = ["hit_rate@1", "hit_rate@5", "mrr@10", "ndcg@10"]
 

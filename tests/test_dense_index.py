@@ -44,8 +44,12 @@ def test_hnsw_agrees_with_exact_search() -> None:
     queries = unit_vectors(20, seed=1)
     exact = flat.search_batch(queries, 10)
     approx = hnsw.search_batch(queries, 10)
-    overlap = np.mean([len({i for i, _ in a} & {i for i, _ in e}) / 10
-                       for a, e in zip(approx, exact, strict=True)])
+    overlap = np.mean(
+        [
+            len({i for i, _ in a} & {i for i, _ in e}) / 10
+            for a, e in zip(approx, exact, strict=True)
+        ]
+    )
     assert overlap >= 0.9
 
 
@@ -106,8 +110,7 @@ def test_add_after_build_and_after_remove(kind: str) -> None:
 
 @pytest.mark.parametrize("kind", ["flat", "hnsw"])
 @pytest.mark.parametrize("exact_limit", [dense_index.EXACT_FILTER_LIMIT, 0])
-def test_allowed_mask_filters(kind: str, exact_limit: int,
-                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_allowed_mask_filters(kind: str, exact_limit: int, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(dense_index, "EXACT_FILTER_LIMIT", exact_limit)
     index, vectors, ids = make(kind)
     index.remove([ids[0]])
@@ -127,15 +130,18 @@ def test_save_load_round_trip(kind: str, tmp_path: Path) -> None:
     index.ef_search = 100
     index.save(tmp_path / kind)
     assert {p.name for p in (tmp_path / kind).iterdir()} == {
-        "index.faiss", "vectors.npy", "ids.json", "meta.json"}
+        "index.faiss",
+        "vectors.npy",
+        "ids.json",
+        "meta.json",
+    }
     loaded = DenseIndex.load(tmp_path / kind)
     assert loaded.kind == kind and loaded.ef_search == 100 and loaded.ids == index.ids
     queries = unit_vectors(5, seed=3)
     assert loaded.search_batch(queries, 7) == index.search_batch(queries, 7)
 
 
-def test_ivfpq_trains_searches_and_removes(monkeypatch: pytest.MonkeyPatch,
-                                           tmp_path: Path) -> None:
+def test_ivfpq_trains_searches_and_removes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(dense_index, "IVFPQ_MIN_VECTORS", 500)
     vectors = unit_vectors(800)
     ids = [str(i) for i in range(800)]
@@ -184,12 +190,14 @@ def test_vectors_are_normalised_and_float64_is_accepted() -> None:
 
 @pytest.mark.parametrize(
     ("vectors", "ids", "message"),
-    [(np.ones(DIM, dtype=np.float32), ["a"], "2-D"),
-     (np.ones((2, DIM), dtype=np.int64), ["a", "b"], "floating"),
-     (np.full((1, DIM), np.nan, dtype=np.float32), ["a"], "NaN"),
-     (np.ones((2, DIM), dtype=np.float32), ["a"], "ids"),
-     (np.ones((2, DIM), dtype=np.float32), ["a", "a"], "duplicate"),
-     ([[1.0] * DIM], ["a"], "numpy")],
+    [
+        (np.ones(DIM, dtype=np.float32), ["a"], "2-D"),
+        (np.ones((2, DIM), dtype=np.int64), ["a", "b"], "floating"),
+        (np.full((1, DIM), np.nan, dtype=np.float32), ["a"], "NaN"),
+        (np.ones((2, DIM), dtype=np.float32), ["a"], "ids"),
+        (np.ones((2, DIM), dtype=np.float32), ["a", "a"], "duplicate"),
+        ([[1.0] * DIM], ["a"], "numpy"),
+    ],
 )
 def test_build_validates(vectors: np.ndarray, ids: list[str], message: str) -> None:
     with pytest.raises(ValueError, match=message):

@@ -16,10 +16,7 @@ ITEM_1_1 = (
     "ควบคุมการเปิดสถานบริการให้เป็นไปตามระเบียบและกฎหมาย ปราบปรามการพนันที่ผิดกฎหมาย "
     "การค้ำมนุษย์ การก่ออาชญากรรม"
 )
-ITEM_1_2 = (
-    "๑.๒ การป้องกันและแก้ไขปัญหายาเสพติด โดยขอให้บูรณาการปราบปรามยาเสพติด "
-    "ร่วมกับภาคส่วนอื่น ๆ อย่างต่อเนื่อง"
-)
+ITEM_1_2 = "๑.๒ การป้องกันและแก้ไขปัญหายาเสพติด โดยขอให้บูรณาการปราบปรามยาเสพติด ร่วมกับภาคส่วนอื่น ๆ อย่างต่อเนื่อง"
 MEMO_004 = "ที่ มท ๐๒๑๑.๒/๑๙๓๕๕"
 
 
@@ -43,8 +40,12 @@ def test_ocr_slip_is_repaired_before_tokenizing() -> None:
 
 @pytest.mark.parametrize(
     "variant",
-    ["ที่ มท 0211.6/ว 10303", "ที่ มท ๐๒๑๑.๖/ว ๑๐๓๐๓", "ที่ มท 0211.6 / ว 10303",
-     "ที่ มท\u200b ๐๒๑๑.๖/ว\u00a0๑๐๓๐๓"],
+    [
+        "ที่ มท 0211.6/ว 10303",
+        "ที่ มท ๐๒๑๑.๖/ว ๑๐๓๐๓",
+        "ที่ มท 0211.6 / ว 10303",
+        "ที่ มท\u200b ๐๒๑๑.๖/ว\u00a0๑๐๓๐๓",
+    ],
 )
 def test_thai_and_arabic_digit_doc_numbers_give_the_same_tokens(variant: str) -> None:
     assert tokenize(variant) == tokenize(HEADER_001)
@@ -55,8 +56,9 @@ def test_doc_number_is_searchable_as_units() -> None:
     assert {"มท0211.6/ว10303", "ว10303", "10303", "0211.6", "มท"} <= set(tokens)
 
 
-@pytest.mark.parametrize("query", ["ว 10303", "ว๑๐๓๐๓", "ว ๑๐๓๐๓", "มท ๐๒๑๑.๖/ว ๑๐๓๐๓",
-                                   "มท0211.6/ว10303"])
+@pytest.mark.parametrize(
+    "query", ["ว 10303", "ว๑๐๓๐๓", "ว ๑๐๓๐๓", "มท ๐๒๑๑.๖/ว ๑๐๓๐๓", "มท0211.6/ว10303"]
+)
 def test_doc_number_queries_share_the_specific_token(query: str) -> None:
     assert "ว10303" in tokenize(query)
     assert set(tokenize(query)) <= set(tokenize(HEADER_001))
@@ -92,9 +94,19 @@ def test_tokenize_many_matches_tokenize() -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("", []), (" ", []), ("\n\t \r\n", []), ("\u200b", []), ("\ufeff", []),
-     ("\u200b\ufeff\u200b", []), ("😀🎉🙂", []), ("(((", []), ("/...", []),
-     ("\x00\x01\x07\x1f\x7f", []), ("\u0e48", [])],
+    [
+        ("", []),
+        (" ", []),
+        ("\n\t \r\n", []),
+        ("\u200b", []),
+        ("\ufeff", []),
+        ("\u200b\ufeff\u200b", []),
+        ("😀🎉🙂", []),
+        ("(((", []),
+        ("/...", []),
+        ("\x00\x01\x07\x1f\x7f", []),
+        ("\u0e48", []),
+    ],
 )
 def test_empty_and_junk_inputs_give_no_tokens(text: str, expected: list[str]) -> None:
     assert tokenize(text) == expected
@@ -106,9 +118,18 @@ def test_decomposed_sara_am_matches_composed() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["'; DROP TABLE chunks; --", "SELECT * FROM x WHERE a LIKE '%ท%'", r".*(a+)+$ \w+ [ก-ฮ]",
-     "๑๒๓๔๕", "\ud800 broken surrogate", "\ufffd\ufffd", "ก" * 20_000,
-     "การค้ามนุษย์ " * 2_000, "😀ยาเสพติด😀", "a" * 20_000],
+    [
+        "'; DROP TABLE chunks; --",
+        "SELECT * FROM x WHERE a LIKE '%ท%'",
+        r".*(a+)+$ \w+ [ก-ฮ]",
+        "๑๒๓๔๕",
+        "\ud800 broken surrogate",
+        "\ufffd\ufffd",
+        "ก" * 20_000,
+        "การค้ามนุษย์ " * 2_000,
+        "😀ยาเสพติด😀",
+        "a" * 20_000,
+    ],
 )
 def test_odd_inputs_do_not_crash(text: str) -> None:
     started = time.perf_counter()
