@@ -24,6 +24,7 @@ from tqdm import tqdm
 
 from circulars.models import Chunk, Letter
 from circulars.settings import Settings
+from indexer import dense_index
 from indexer.bm25_index import BM25Index
 from indexer.chunker import CHUNKER_VERSION, ParsedFile, parse_circular
 from indexer.dense_index import DenseIndex, choose_kind
@@ -43,8 +44,7 @@ from indexer.store import Store
 from indexer.thai_tokens import tokenize
 
 STORE_FILE = "store.sqlite"
-VECTORS_FILE = "vectors.npy"
-IDS_FILE = "vector_ids.json"
+DENSE_DIR = "dense"
 
 
 @dataclass
@@ -236,9 +236,8 @@ def build_index(
         else np.zeros((0, embedder.dimension), dtype=np.float32)
     )
     kind = choose_kind(len(ids), settings.faiss_kind, settings.faiss_auto_threshold)
-    DenseIndex.build(matrix, ids, kind=kind).save(work / "dense")
-    np.save(work / VECTORS_FILE, matrix)
-    (work / IDS_FILE).write_text(json.dumps(ids), encoding="utf-8")
+    # The dense folder keeps its float32 vectors; the next build reuses them from there.
+    DenseIndex.build(matrix, ids, kind=kind).save(work / DENSE_DIR)
     token_lists = [bm25_tokens(row["index_text"], row["doc_no"], row["item"]) for row in rows]
     BM25Index.build(token_lists, ids).save(work / "bm25")
     report.seconds["index"] = time.perf_counter() - index_started
@@ -284,12 +283,13 @@ def _display_texts(path: Path, letters: list[Letter], settings: Settings) -> dic
 
 
 def _load_vectors(version: Path) -> dict[str, np.ndarray]:
-    ids_path, vectors_path = version / IDS_FILE, version / VECTORS_FILE
+    ids_path = version / DENSE_DIR / dense_index.IDS_FILE
+    vectors_path = version / DENSE_DIR / dense_index.VECTORS_FILE
     if not ids_path.is_file() or not vectors_path.is_file():
         return {}
-    ids = json.loads(ids_path.read_text(encoding="utf-8"))
+    slots = json.loads(ids_path.read_text(encoding="utf-8"))
     matrix = np.load(vectors_path, mmap_mode="r")
-    return {chunk_id: matrix[row] for row, chunk_id in enumerate(ids)}
+    return {chunk_id: matrix[row] for row, chunk_id in enumerate(slots) if chunk_id}
 
 
 def _reuse(

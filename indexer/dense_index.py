@@ -64,7 +64,8 @@ Hits = list[tuple[str, float]]
 
 
 def choose_kind(n: int, setting: str, threshold: int) -> str:
-    """ "auto" picks exact search below `threshold` vectors and HNSW above it."""
+    """The FAISS kind for `n` vectors: `setting` itself, or for "auto" flat below
+    `threshold` and HNSW from it on."""
     setting = setting.strip().lower()
     if setting == "auto":
         return "flat" if n < threshold else "hnsw"
@@ -83,7 +84,7 @@ class DenseIndex:
         ef_search: int = DEFAULT_EF_SEARCH,
         nprobe: int = DEFAULT_NPROBE,
     ) -> None:
-        faiss.omp_set_num_threads(min(MAX_THREADS, os.cpu_count() or 1))
+        _limit_threads()
         self._index = index
         self._vectors = vectors
         self._slots = slots
@@ -114,7 +115,7 @@ class DenseIndex:
                 len(matrix),
             )
             kind = "flat"
-        faiss.omp_set_num_threads(min(MAX_THREADS, os.cpu_count() or 1))
+        _limit_threads()  # before training, which is the slow part
         index = _new_index(kind, matrix)
         index.add(matrix)
         return cls(index, matrix, list(ids), kind, ef_search, nprobe)
@@ -277,6 +278,11 @@ class DenseIndex:
                 f"{vectors.shape}, ids ({len(slots)}) and meta disagree"
             )
         return cls(index, vectors, slots, meta["kind"], meta["ef_search"], meta["nprobe"])
+
+
+def _limit_threads() -> None:
+    # More OpenMP threads than free cores makes FAISS slower, not faster (spin-waiting).
+    faiss.omp_set_num_threads(min(MAX_THREADS, os.cpu_count() or 1))
 
 
 def _new_index(kind: str, vectors: np.ndarray) -> Any:

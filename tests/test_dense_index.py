@@ -148,8 +148,11 @@ def test_ivfpq_trains_searches_and_removes(monkeypatch: pytest.MonkeyPatch, tmp_
     index = DenseIndex.build(vectors, ids, kind="ivfpq", nprobe=64)
     assert index.kind == "ivfpq"
     assert sum(index.search(vectors[r], 5)[0][0] == ids[r] for r in range(20)) >= 15
-    index.remove(ids[:5])
+    index.remove(ids[:5])  # tombstones
     assert "0" not in {i for i, _ in index.search(vectors[0], 20)}
+    index.remove(ids[5:200])  # past COMPACT_FRACTION: re-encoded, not re-trained
+    assert len(index) == 600 and "7" not in {i for i, _ in index.search(vectors[7], 20)}
+    assert sum(index.search(vectors[r], 5)[0][0] == ids[r] for r in range(200, 220)) >= 15
     index.save(tmp_path / "ivf")
     loaded = DenseIndex.load(tmp_path / "ivf")
     assert loaded.search(vectors[9], 5) == index.search(vectors[9], 5)

@@ -1,0 +1,204 @@
+"""Indexing and query speed, index size and memory, printed as tables.
+
+1. Seeds and real thaigov-moi chunks: the whole indexing path (read, parse,
+   embed, FAISS, BM25, store) in chunks/s next to the raw `encode()` throughput of
+   the same model on the same texts.
+2. Scale: real BM25 over real thaigov-moi chunk texts (repeated with a counter to
+   reach the size), FAISS over synthetic unit vectors (embedding that many texts
+   on 2 CPU cores takes hours), the real model for query embedding, and query
+   latency p50/p95 per mode through the real `Searcher`.
+
+    python scripts/bench_index.py [--embed-chunks 2000] [--sizes 10000,100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
+
+import numpy as np
+
+from circulars.settings import PROJECT_ROOT, Settings
+from indexer.build import build_index
+from indexer.embedder import load_embedder
+from indexer.jsonl_docs import parse_jsonl
+from retriever.search import MODES, Searcher
+
+THAIGOV = PROJECT_ROOT.parent / "shared" / "data" / "thaigov-moi" / "thaigov-moi.jsonl.gz"
+QUERIES = [
+    "การป้องกันและแก้ไขปัญหายาเสพติดในพื้นที่", "มท 0211.6/ว 10303 ข้อ 3.6",
+    "ผู้ว่าราชการจังหวัดต้องเตรียมรับมืออุทกภัยอย่างไร", "โครงการหนึ่งตำบลหนึ่งผลิตภัณฑ์",
+    "การแก้ไขปัญหาหนี้ครัวเรือน", "ศูนย์ดำรงธรรมรับเรื่องร้องเรียน", "ฝุ่นละออง PM2.5",
+    "การส่งเสริมการท่องเที่ยวชุมชน Soft Power", "น้ำดื่มสะอาดบริการประชาชน",
+    "การออกโฉนดที่ดิน", "จิตอาสาพระราชทาน", "การประเมิน ITA ของหน่วยงานภาครัฐ",
+]
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def folder_mb(path: Path) -> float:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6
+
+
+def thaigov_records(limit: int) -> list[dict[str, str]]:
+    records = []
+    with gzip.open(THAIGOV, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            record = json.loads(line)
+            if record.get("text"):
+                records.append({"id": record["id"], "title": record.get("title") or "",
+                                "text": record["text"], "date": record.get("date") or ""})
+            if len(records) >= limit:
+                break
+    return records
+
+
+class SyntheticPassages:
+    """Real model for queries, random unit vectors for passages (see module docstring)."""
+
+    def __init__(self, real: object) -> None:
+        self.real = real
+        self.model_name = f"synthetic+{real.model_name}"  # type: ignore[attr-defined]
+        self.dimension = real.dimension  # type: ignore[attr-defined]
+        self.query_prompt = real.query_prompt  # type: ignore[attr-defined]
+        self.passage_prompt = real.passage_prompt  # type: ignore[attr-defined]
+        self.max_tokens = real.max_tokens  # type: ignore[attr-defined]
+        self.rng = np.random.default_rng(0)
+
+    def encode_queries(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        return self.real.encode_queries(texts)  # type: ignore[attr-defined,no-any-return]
+
+    def encode_passages(self, texts: Sequence[str], batch_size: int = 32,
+                        show_progress: bool = False) -> np.ndarray:
+        vectors = self.rng.standard_normal((len(texts), self.dimension)).astype(np.float32)
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+    def count_tokens(self, text: str) -> int:
+        return self.real.count_tokens(text)  # type: ignore[attr-defined,no-any-return]
+
+
+def throughput(settings: Settings, embedder: object, source: Path, label: str) -> dict[str, str]:
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        report = build_index([source], Path(tmp) / "index", settings, embedder,  # type: ignore[arg-type]
+                             rebuild=True)
+        total = time.perf_counter() - started
+        version = Path(tmp) / "index" / str(report.version)
+        size = folder_mb(version)
+        rows = [json.loads(line) for line in []]
+        del rows
+        from indexer.store import Store
+
+        with Store(version / "store.sqlite", readonly=True) as store:
+            texts = [c.index_text for c in store.iter_chunks()]
+    started = time.perf_counter()
+    embedder.encode_passages(texts, batch_size=settings.embedding_batch_size)  # type: ignore[attr-defined]
+    raw = time.perf_counter() - started
+    return {"corpus": label, "chunks": f"{report.chunks:,}",
+            "index path chunks/s": f"{report.chunks / total:.1f}",
+            "raw encode chunks/s": f"{len(texts) / raw:.1f}",
+            "ratio": f"{100 * raw / total:.0f}%", "index MB": f"{size:.1f}"}
+
+
+def latency(searcher: Searcher, rounds: int = 3) -> dict[str, tuple[float, float]]:
+    out = {}
+    for mode in MODES:
+        times = []
+        for _ in range(rounds):
+            for query in QUERIES:
+                started = time.perf_counter()
+                searcher.search(query, k=10, mode=mode)
+                times.append((time.perf_counter() - started) * 1000)
+        times.sort()
+        out[mode] = (statistics.median(times), times[int(0.95 * (len(times) - 1))])
+    return out
+
+
+def table(rows: list[dict[str, str]]) -> str:
+    head = list(rows[0])
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(row[h] for h in head) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--embed-chunks", type=int, default=2000,
+                        help="real thaigov-moi chunks to embed for the throughput table")
+    parser.add_argument("--sizes", default="10000,100000", help="scale sizes in chunks")
+    args = parser.parse_args()
+    settings = Settings()
+    embedder = load_embedder(settings.embedding_model, settings.cache_dir)
+    print(f"model {embedder.model_name}, torch threads {os.cpu_count()} cpus", file=sys.stderr)
+
+    rows = [throughput(settings, embedder, PROJECT_ROOT / "corpus", "seeds")]
+    with tempfile.TemporaryDirectory() as tmp:
+        records, chunks = [], 0
+        for record in thaigov_records(20_000):
+            parsed = parse_jsonl(json.dumps(record, ensure_ascii=False), "x.jsonl")
+            if chunks + len(parsed.chunks) > args.embed_chunks:
+                break
+            chunks += len(parsed.chunks)
+            records.append(record)
+        sample = Path(tmp) / "thaigov-sample.jsonl"
+        sample.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records),
+                          encoding="utf-8")
+        rows.append(throughput(settings, embedder, sample, "thaigov-moi"))
+    print("\n## Indexing throughput (real model, 2 CPU cores)\n")
+    print(table(rows))
+
+    scale_rows = []
+    synthetic = SyntheticPassages(embedder)
+    base = thaigov_records(14_000)
+    for size in (int(s) for s in args.sizes.split(",")):
+        with tempfile.TemporaryDirectory() as tmp:
+            docs, count, round_no = [], 0, 0
+            while count < size:
+                for record in base:
+                    parsed_chunks = max(1, len(record["text"]) // 1000)
+                    docs.append({**record, "id": f"{record['id']}#{round_no}"})
+                    count += parsed_chunks
+                    if count >= size:
+                        break
+                round_no += 1
+            source = Path(tmp) / "scale.jsonl"
+            source.write_text("\n".join(json.dumps(d, ensure_ascii=False) for d in docs),
+                              encoding="utf-8")
+            started = time.perf_counter()
+            report = build_index([source], Path(tmp) / "index", settings, synthetic,  # type: ignore[arg-type]
+                                 rebuild=True)
+            build_s = time.perf_counter() - started
+            searcher = Searcher(Path(tmp) / "index", synthetic, settings)  # type: ignore[arg-type]
+            timings = latency(searcher)
+            searcher.close()
+            row = {"chunks": f"{report.chunks:,}", "faiss": report.index_dir.name and
+                   json.loads((Path(tmp) / "index" / str(report.version) / "manifest.json")
+                              .read_text())["faiss_kind"],
+                   "build s (no embedding)": f"{build_s:.0f}",
+                   "index MB": f"{folder_mb(Path(tmp) / 'index'):.0f}"}
+            for mode, (p50, p95) in timings.items():
+                row[f"{mode} p50/p95 ms"] = f"{p50:.1f} / {p95:.1f}"
+            row["peak RSS MB"] = f"{peak_rss_mb():.0f}"
+            scale_rows.append(row)
+    print("\n## Query latency at scale (real BM25 text, synthetic FAISS vectors, real query "
+          "embedding)\n")
+    print(table(scale_rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,51 @@
+"""Is anything retrieved relevant enough to answer from?
+
+Retrieval always returns its k best passages, even for a question the circulars do
+not cover; the answerer must then say so instead of stitching unrelated text. The
+decision uses a score that means the same thing for every question, unlike BM25
+scores (unbounded, depend on the question's length) or fused ranks:
+
+    relevance = max over the top passages of the IDF-weighted share of the
+                question's content terms that occur in the passage (or its headings)
+
+It is 0..1: 1.0 when every term of the question is in one passage, near 0 when the
+key terms (the rare ones, by IDF) appear nowhere. A question that names a letter
+and item present in the index ("มท 0211.6/ว 10303 ข้อ 3.6") scores 1.0, since the
+citation lookup found exactly what was asked for. The score is lexical on purpose:
+it behaves the same with any embedding model, and it is cheap (token sets are
+precomputed by the Searcher).
+"""
+
+from __future__ import annotations
+
+from circulars.models import Hit
+from indexer.thai_tokens import tokenize
+from retriever.search import Searcher
+from service.terms import coverage, idf_for, question_terms
+
+RELEVANCE_DEPTH = 5  # passages considered; lower ranks rarely rescue a question
+
+
+def hit_tokens(searcher: Searcher, hit: Hit) -> frozenset[str]:
+    """The passage's tokens (precomputed by the Searcher) plus its parent headings'."""
+    position = searcher.position.get(hit.chunk_id)
+    own = searcher.token_sets[position] if position is not None else frozenset(
+        tokenize(hit.text))
+    if not hit.parents:
+        return own
+    return own | frozenset(tokenize(" ".join(hit.parents)))
+
+
+def relevance(searcher: Searcher, question: str, hits: list[Hit]) -> float:
+    """How well the best of the top passages covers the question (see the module doc)."""
+    if not hits:
+        return 0.0
+    if any("citation" in hit.matched_by for hit in hits[:RELEVANCE_DEPTH]):
+        return 1.0
+    terms = question_terms(question)
+    if not terms:
+        return 0.0
+    idf = idf_for(searcher)
+    best = max(coverage(terms, hit_tokens(searcher, hit), idf)
+               for hit in hits[:RELEVANCE_DEPTH])
+    return round(best, 4)
