@@ -34,13 +34,21 @@ class Settings(BaseSettings):
     query_prompt: str | None = None
     passage_prompt: str | None = None
 
-    # Chunking: items longer than this many model tokens are split at sentences.
-    max_chunk_tokens: int = 480
+    # Chunking: longer items are split at sentence boundaries. Thai runs about 3.4
+    # characters per e5 token, so these keep a chunk with its context prefix inside
+    # the model's 508-token window (circular items carry a longer prefix).
+    max_chunk_chars: int = 1200
+    max_document_chunk_chars: int = 1500
     max_file_bytes: int = 50 * 1024 * 1024
 
     # FAISS: "auto" picks exact search for small collections, HNSW above.
     faiss_kind: Literal["auto", "flat", "hnsw", "ivfpq"] = "auto"
     faiss_auto_threshold: int = 200_000
+
+    # Hybrid fusion: reciprocal rank fusion, or a convex mix of min-max normalised scores.
+    fusion: Literal["rrf", "convex"] = "rrf"
+    dense_weight: float = 0.5
+    rrf_k: int = 60
 
     default_k: int = 10
     max_query_chars: int = 2_000

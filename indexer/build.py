@@ -96,7 +96,8 @@ def bm25_tokens(index_text: str, doc_no: str | None, item: str) -> list[str]:
     return tokenize(f"{index_text} {doc_no or ''} ข้อ {item}")
 
 
-def _previous(index_dir: Path, model: str) -> tuple[Path, Manifest] | None:
+def _previous(index_dir: Path, model: str, chunk_chars: list[int]
+              ) -> tuple[Path, Manifest] | None:
     try:
         version = current_version_dir(index_dir)
     except IndexProblem:
@@ -106,6 +107,7 @@ def _previous(index_dir: Path, model: str) -> tuple[Path, Manifest] | None:
         manifest.model != model
         or manifest.chunker_version != CHUNKER_VERSION
         or manifest.tokenizer != TOKENIZER_ID
+        or manifest.chunk_chars != chunk_chars
     ):
         return None
     return version, manifest
@@ -114,9 +116,9 @@ def _previous(index_dir: Path, model: str) -> tuple[Path, Manifest] | None:
 def _parse(path: Path, source: str, settings: Settings) -> tuple[ParsedFile, str]:
     text = read_source(path, settings.max_file_bytes, display_name=source)
     if path.suffix.lower() == ".jsonl":
-        parsed = parse_jsonl(text.text, source)
+        parsed = parse_jsonl(text.text, source, settings.max_document_chunk_chars)
     else:
-        parsed = parse_circular(text.text, source)
+        parsed = parse_circular(text.text, source, settings.max_chunk_chars)
     if text.truncated_utf8:
         parsed.warnings.append(
             f"{source}: ไฟล์ถูกตัดกลางอักขระ ตัดส่วนท้ายที่เสียออก / file ends mid-character; "
@@ -140,7 +142,8 @@ def build_index(
     say = on_stage or (lambda _message: None)
     files = discover(paths)
     hashes = {source: sha256_of(path) for path, source in files}
-    previous = None if rebuild else _previous(index_dir, embedder.model_name)
+    chunk_chars = [settings.max_chunk_chars, settings.max_document_chunk_chars]
+    previous = None if rebuild else _previous(index_dir, embedder.model_name, chunk_chars)
     if previous and previous[1].files == hashes:
         report.up_to_date = True
         report.version = previous[0].name
@@ -257,6 +260,7 @@ def build_index(
         passage_prompt=embedder.passage_prompt,
         tokenizer=TOKENIZER_ID,
         chunker_version=CHUNKER_VERSION,
+        chunk_chars=chunk_chars,
         faiss_kind=kind,
         files=hashes,
         counts=counts,

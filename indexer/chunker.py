@@ -25,7 +25,7 @@ from indexer.letters import LetterDraft, Part, split_letters
 from indexer.normalize import index_form
 from indexer.thai_dates import parse_thai_date
 
-CHUNKER_VERSION = "circulars-chunker-1"
+CHUNKER_VERSION = "circulars-chunker-2"
 DEFAULT_MAX_CHARS = 1200
 NUMBERED_LINE_RE = re.compile(r"^[0-9๐-๙]{1,3}\.\s*")
 SENTENCE_BREAK_RE = re.compile(r"(?<=[\s.!?])\s+|\n")
@@ -135,10 +135,14 @@ def _chunk_letter(
                     *([part_name] if part.index else []),
                     *item.parents,
                 ]
-                if part.index == 0 and item.item == "p1" and letter.references:
-                    # The อ้างถึง line is metadata, but "which letter cites ว 10901" must
-                    # find the letter's opening paragraph.
-                    context.append("อ้างถึง " + " ".join(r.doc_no for r in letter.references))
+                if part.index == 0 and item.item == "p1":
+                    # อ้างถึง and สิ่งที่ส่งมาด้วย are metadata, but "which letter cites
+                    # ว 10901" or "what did it enclose" must find the opening paragraph.
+                    if letter.references:
+                        context.append(
+                            "อ้างถึง " + " ".join(r.doc_no for r in letter.references))
+                    if letter.enclosures:
+                        context.append("สิ่งที่ส่งมาด้วย " + " ".join(letter.enclosures))
                 meta = dict(item.meta)
                 if item.label:
                     meta["label"] = item.label

@@ -77,7 +77,9 @@ def _problem(record: Any) -> str | None:
 def _document(
     record: dict[str, Any], doc_id: str, source: str, start: int, max_chars: int
 ) -> tuple[Letter, list[Chunk]]:
-    title = clean_unicode(str(record["title"])).strip() if record.get("title") else None
+    # Wikipedia-style titles arrive as "Super_Bowl_50"; the model reads words.
+    title = (clean_unicode(str(record["title"])).replace("_", " ").strip()
+             if record.get("title") else None)
     raw_date = str(record["date"]) if record.get("date") else None
     date = (
         raw_date[:10]

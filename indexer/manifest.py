@@ -43,6 +43,7 @@ class Manifest:
     tokenizer: str
     chunker_version: str
     faiss_kind: str
+    chunk_chars: list[int] = field(default_factory=list)  # circular, document split sizes
     files: dict[str, str] = field(default_factory=dict)  # source -> sha256
     counts: dict[str, int] = field(default_factory=dict)
     created: str = ""

@@ -14,7 +14,7 @@ from indexer.doc_numbers import DOC_NO_RE, parse_match
 from indexer.normalize import clean_unicode, index_form
 
 ITEM_RE = re.compile(
-    r"ข้อ(?:ที่)?\s*(?P<path>\d{1,3}(?:\s*\.\s*\d{1,3})*(?:\s*\.?\s*\(\s*\d{1,3}\s*\))?"
+    r"(?:ข้อ|ลำดับ|แถว)(?:ที่)?\s*(?P<path>\d{1,3}(?:\s*\.\s*\d{1,3})*(?:\s*\.?\s*\(\s*\d{1,3}\s*\))?"
     r"(?:\s*\.?\s*\d{1,3}\s*\))?)"
 )
 RUNNING_NUMBER_RE = re.compile(r"(?<![ก-๙\d])ว\s*\.?\s*(?P<number>\d{1,6})(?!\d)")

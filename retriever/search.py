@@ -131,17 +131,22 @@ class Searcher:
             found = self.dense.search(vector, depth, allowed=allowed)
             ranked["dense"] = [chunk_id for chunk_id, _ in found]
             scores["dense"] = dict(found)
-        fused = _fuse(ranked) if mode == "hybrid" else [
-            (chunk_id, scores[mode][chunk_id]) for chunk_id in ranked[mode]]
-        cited = self._citation_hits(find_citation(text), allowed)
+        if mode == "hybrid" and self.settings.fusion == "convex":
+            fused = _fuse_convex(scores, self.settings.dense_weight)
+        elif mode == "hybrid":
+            fused = _fuse(ranked, self.settings.rrf_k)
+        else:
+            fused = [
+                (chunk_id, scores[mode][chunk_id]) for chunk_id in ranked[mode]]
+        cited = self._citation_hits(find_citation(text), allowed, fused)
         if cited:
             top = (fused[0][1] if fused else 1.0) + 1.0
             cited_ids = {chunk_id for chunk_id, _ in cited}
             fused = [(c, top + s) for c, s in cited] + [p for p in fused if p[0] not in cited_ids]
         return self._hits(fused, k, ranked, cited, all_copies)
 
-    def _citation_hits(self, citation: Citation | None,
-                       allowed: np.ndarray | None) -> list[tuple[str, float]]:
+    def _citation_hits(self, citation: Citation | None, allowed: np.ndarray | None,
+                       fused: list[tuple[str, float]]) -> list[tuple[str, float]]:
         if citation is None:
             return []
         if citation.doc_no:
@@ -151,10 +156,16 @@ class Searcher:
             letters = [le for le in self._letters.values()
                        if le.doc_no and le.doc_no.endswith(suffix)]
         hits: list[tuple[str, float]] = []
-        if letters:
+        if letters and citation.item:
             for letter in letters:
                 for position in self._positions_of(letter.id, citation.item):
-                    hits.append((self.ids[position], 0.5 if citation.item else 0.0))
+                    hits.append((self.ids[position], 0.5))
+        elif letters:
+            # A letter named without an item: its chunks first, in the order the
+            # question's wording ranks them ("ว 10303 ให้ดาวน์โหลดได้ที่เว็บไซต์ใด").
+            named = {letter.id for letter in letters}
+            hits = [(chunk_id, 0.0) for chunk_id, _ in fused
+                    if self.doc_ids[self.position[chunk_id]] in named][:20]
         else:
             # Not a letter we hold: the letters that cite it answer "which letter refers to ...".
             wanted = citation.doc_no or f"/ว {citation.running_number}"
@@ -173,6 +184,9 @@ class Searcher:
         if (doc_id, item) in self._likely:
             # "ข้อ 8.4" finds the item printed out of sequence as ๔.๕ (kept as "4.5#2").
             same.append(self._likely[(doc_id, item)])
+        if not same:
+            # People write "ข้อ 5.1 (4)" for an item printed "๕.๑ ๔)" and vice versa.
+            same = [i for i in positions if _loose(self.items[i]) == _loose(item)]
         return same
 
     def _hits(self, fused: list[tuple[str, float]], k: int, ranked: dict[str, list[str]],
@@ -221,12 +235,31 @@ class Searcher:
         return None
 
 
-def _fuse(ranked: dict[str, list[str]]) -> list[tuple[str, float]]:
+def _loose(item: str) -> str:
+    return item.split("#")[0].replace("(", "").replace(")", "")
+
+
+def _fuse(ranked: dict[str, list[str]], rrf_k: int = RRF_K) -> list[tuple[str, float]]:
     scores: dict[str, float] = {}
     for ids in ranked.values():
         for rank, chunk_id in enumerate(ids, 1):
-            scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank)
+            scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (rrf_k + rank)
     return sorted(scores.items(), key=lambda pair: -pair[1])
+
+
+def _fuse_convex(scores: dict[str, dict[str, float]], dense_weight: float
+                 ) -> list[tuple[str, float]]:
+    """Min-max normalise each list's scores, then mix: keeps how far ahead a hit is."""
+    weights = {"dense": dense_weight, "bm25": 1.0 - dense_weight}
+    fused: dict[str, float] = {}
+    for name, found in scores.items():
+        if not found:
+            continue
+        low, high = min(found.values()), max(found.values())
+        span = (high - low) or 1.0
+        for chunk_id, score in found.items():
+            fused[chunk_id] = fused.get(chunk_id, 0.0) + weights[name] * (score - low) / span
+    return sorted(fused.items(), key=lambda pair: -pair[1])
 
 
 def _iso(value: str) -> str:

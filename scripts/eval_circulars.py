@@ -36,6 +36,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--index", type=Path)
     parser.add_argument("--questions", type=Path, default=PROJECT_ROOT / "eval" / "questions.jsonl")
+    parser.add_argument("--modes", default=",".join(MODES))
     args = parser.parse_args()
     settings = Settings(**({"index_dir": args.index} if args.index else {}))
     embedder = load_embedder(settings.embedding_model, settings.cache_dir)
@@ -46,7 +47,7 @@ def main() -> int:
     answerable = [q for q in questions if q["gold"]]
     table: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0.0])
     misses: list[str] = []
-    for mode in MODES:
+    for mode in args.modes.split(","):
         for q in answerable:
             gold = {(g["doc_no"], g["part_index"], g["item"]) for g in q["gold"]}
             hits = searcher.search(q["question"], k=10, mode=mode)
