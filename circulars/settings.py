@@ -43,7 +43,7 @@ class Settings(BaseSettings):
 
     # FAISS: "auto" picks exact search for small collections, HNSW above.
     faiss_kind: Literal["auto", "flat", "hnsw", "ivfpq"] = "auto"
-    faiss_auto_threshold: int = 200_000
+    faiss_auto_threshold: int = 50_000
 
     # Hybrid fusion: reciprocal rank fusion, or a convex mix of min-max normalised scores.
     fusion: Literal["rrf", "convex"] = "rrf"

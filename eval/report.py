@@ -65,7 +65,8 @@ def markdown(result: dict[str, Any], images: dict[str, str]) -> str:
     index = meta.get("index", {})
     lines = [f"# Evaluation: {result['name']} ({meta.get('date', '')})", ""]
     lines += [
-        f"- commit: `{meta.get('commit') or 'unknown'}`{' (uncommitted changes)' if meta.get('dirty') else ''}",
+        f"- commit: `{meta.get('commit') or 'unknown'}`"
+        + (" (with uncommitted changes)" if meta.get("dirty") else ""),
         f"- model: `{index.get('model') or meta.get('model')}`; index `{index.get('path', '')}` "
         f"version `{index.get('version', '')}` ({index.get('counts', {}).get('chunks', '?')} "
         f"chunks, built {index.get('created', '?')})",
@@ -85,20 +86,27 @@ def markdown(result: dict[str, Any], images: dict[str, str]) -> str:
     else:
         lines.append("Chunks mapped to documents (best rank per document): 30 chunks, all "
                      "copies, first 10 documents.")
-    lines.append("Metrics by ranx; all-gold@k (every gold label in the top k, multi-gold "
-                 "questions only) computed directly.")
+    lines.append("Metrics by ranx" + ("; all-gold@k (every gold label in the top k hits, "
+                 "multi-gold questions only, n in brackets) computed directly." if any(
+                     row.get("n_multi_gold") for splits in result["retrieval"].values()
+                     for row in splits.values()) else "."))
     lines.append("")
-    header = ["mode", "split", "n", *[HEADERS[c] for c in RETRIEVAL_COLUMNS],
-              "all-gold@5", "all-gold@10 (n)"]
+    multi = any(row.get("n_multi_gold") for splits in result["retrieval"].values()
+                for row in splits.values())
+    header = ["mode", "split", "n", *[HEADERS[c] for c in RETRIEVAL_COLUMNS]]
+    if multi:
+        header += ["all-gold@5", "all-gold@10 (n)"]
     rows = []
     for split in result["splits"]:
         for mode in result["modes"]:
             row = result["retrieval"][mode].get(split)
             if row is None:
                 continue
-            rows.append([mode, split, str(int(row["n"])), *[fmt(row[c]) for c in RETRIEVAL_COLUMNS],
-                         fmt(row.get("all_gold@5")),
-                         f"{fmt(row.get('all_gold@10'))} ({int(row.get('n_multi_gold', 0))})"])
+            cells = [mode, split, str(int(row["n"])), *[fmt(row[c]) for c in RETRIEVAL_COLUMNS]]
+            if multi:
+                cells += [fmt(row.get("all_gold@5")),
+                          f"{fmt(row.get('all_gold@10'))} ({int(row.get('n_multi_gold', 0))})"]
+            rows.append(cells)
     lines += _table(header, rows)
     if "modes" in images:
         lines += ["", f"![metrics per mode]({images['modes']})"]
@@ -196,11 +204,12 @@ def plot_modes(result: dict[str, Any], path: Path) -> None:
             xs = [j + (i - (len(modes) - 1) / 2) * width for j in range(len(PLOT_METRICS))]
             ax.bar(xs, values, width, label=mode)
         ax.set_xticks(range(len(PLOT_METRICS)), [HEADERS[m] for m in PLOT_METRICS])
-        ax.set_ylim(0, 1.05)
+        ax.set_ylim(0, 1.18)
+        ax.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
         n = int(result["retrieval"][modes[0]].get(split, {}).get("n", 0))
         ax.set_title(f"{result['name']} - {split} (n={n})")
         ax.grid(axis="y", alpha=0.3)
-        ax.legend(loc="lower right")
+        ax.legend(loc="upper center", ncol=len(modes), fontsize="small", frameon=False)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -226,11 +235,12 @@ def plot_kinds(result: dict[str, Any], path: Path) -> None:
         labels = [f"{k}\n(n={int(by_kind[modes[0]][split].get(k, {}).get('n', 0))})"
                   for k in kinds]
         ax.set_xticks(range(len(kinds)), labels)
-        ax.set_ylim(0, 1.05)
+        ax.set_ylim(0, 1.18)
+        ax.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
         ax.set_ylabel("hit@1")
         ax.set_title(f"{result['name']} - hit@1 by question kind - {split}")
         ax.grid(axis="y", alpha=0.3)
-        ax.legend(loc="lower right", fontsize="small")
+        ax.legend(loc="upper center", ncol=len(modes), fontsize="small", frameon=False)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

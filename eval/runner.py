@@ -9,6 +9,8 @@ for `eval.report`.
 
 from __future__ import annotations
 
+import importlib
+import itertools
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -171,7 +173,8 @@ def evaluate_circulars(searcher: Searcher, questions: list[Question], splits: Se
     misses = {
         mode: [
             {"id": q.id, "split": q.split, "kind": q.kind, "question": q.question,
-             "gold": [g.key for g in q.gold], "rank": _first_rank(rankings[mode][q.id], qrels[q.id]),
+             "gold": [g.key for g in q.gold],
+             "rank": _first_rank(rankings[mode][q.id], qrels[q.id]),
              "top": [f"{h.doc_no or h.doc_id}|{h.part_index}|{h.item}"
                      for h in hits[mode][q.id][:3]]}
             for q in answerable
@@ -216,7 +219,7 @@ def evaluate_beir(searcher: Searcher, data: BeirSet, modes: Sequence[str] = MODE
 def load_answerer() -> tuple[AnswerFn, RelevanceFn | None, float | None]:
     """(answer_question, relevance, DEFAULT_MIN_SCORE) from service.answer, imported lazily."""
     try:
-        from service import answer as service_answer
+        service_answer = importlib.import_module("service.answer")
     except ImportError as error:
         raise AnswererMissing(
             "ยังไม่มี service.answer จึงข้ามการประเมินคำตอบ / service.answer is not available "
@@ -334,7 +337,11 @@ class ThresholdRow:
     not_found_accuracy: float
     false_not_found_rate: float
     answerable_recall: float
-    balanced: float
+    balanced: float  # mean of not-found accuracy and (1 - false not-found rate)
+    accuracy: float  # share of all questions whose not-found decision is right
+
+
+OBJECTIVES = ("balanced", "accuracy")
 
 
 def sweep_thresholds(relevances: Sequence[float], base_not_found: Sequence[bool],
@@ -348,23 +355,32 @@ def sweep_thresholds(relevances: Sequence[float], base_not_found: Sequence[bool]
     if not values:
         return []
     candidates = [values[0] - 1e-3]
-    candidates += [round((a + b) / 2, 6) for a, b in zip(values, values[1:], strict=False)]
+    candidates += [round((a + b) / 2, 6) for a, b in itertools.pairwise(values)]
     candidates.append(values[-1] + 1e-3)
     return [threshold_row(t, relevances, base_not_found, recalls, answerable)
             for t in candidates]
 
 
-def best_threshold(rows: Sequence[ThresholdRow]) -> ThresholdRow:
-    """Highest balanced accuracy of the not-found decision, then highest recall; among
-    equal rows the middle one (furthest from both neighbouring decisions)."""
-    top = max((r.balanced, r.answerable_recall) for r in rows)
-    tied = [r for r in rows if (r.balanced, r.answerable_recall) == top]
+def best_threshold(rows: Sequence[ThresholdRow], objective: str = "balanced") -> ThresholdRow:
+    """The row with the best not-found decision, then the highest recall; among equal rows
+    the middle one (furthest from both neighbouring decisions).
+
+    "balanced" weighs unanswerable and answerable questions equally (the mean of
+    not-found accuracy and 1 - false not-found rate), so a handful of unanswerable
+    questions counts as much as all the answerable ones; "accuracy" counts every
+    question once, which favours answering.
+    """
+    if objective not in OBJECTIVES:
+        raise ValueError(f"objective must be one of {OBJECTIVES}, not {objective!r}")
+    top = max((getattr(r, objective), r.answerable_recall) for r in rows)
+    tied = [r for r in rows if (getattr(r, objective), r.answerable_recall) == top]
     return tied[len(tied) // 2]
 
 
 def tune_threshold(searcher: Searcher, questions: Sequence[Question], k: int = 5,
                    answer_fn: AnswerFn | None = None, relevance_fn: RelevanceFn | None = None,
-                   current: float | None = None, progress: bool = False) -> dict[str, Any]:
+                   current: float | None = None, objective: str = "balanced",
+                   progress: bool = False) -> dict[str, Any]:
     """Sweep min_score on the given (dev) questions; confirm the best with a real run."""
     if answer_fn is None or relevance_fn is None:
         loaded_answer, loaded_relevance, default = load_answerer()
@@ -389,19 +405,19 @@ def tune_threshold(searcher: Searcher, questions: Sequence[Question], k: int = 5
     rows = sweep_thresholds(relevances, base, recalls, answerable)
     if not rows:
         raise EvalInputError("ไม่มีค่าความเกี่ยวข้องให้ปรับ / no relevance scores to tune on")
-    best = best_threshold(rows)
+    best = best_threshold(rows, objective)
     confirmed = summarize_answers(run_answers(searcher, questions, k, best.min_score, answer_fn))
     at_current = None
     if current is not None:
         at_current = asdict(threshold_row(current, relevances, base, recalls, answerable))
     return {"best": asdict(best), "confirmed": confirmed, "current": current,
             "at_current": at_current, "rows": [asdict(r) for r in rows],
-            "relevances": relevances, "n": len(questions),
+            "objective": objective, "relevances": relevances, "n": len(questions),
             "n_unanswerable": answerable.count(False)}
 
 
 def threshold_row(t: float, relevances: Sequence[float], base: Sequence[bool],
-                        recalls: Sequence[float], answerable: Sequence[bool]) -> ThresholdRow:
+                  recalls: Sequence[float], answerable: Sequence[bool]) -> ThresholdRow:
     """The predicted row for one given min_score."""
     nf = [b or r < t for r, b in zip(relevances, base, strict=True)]
     n_ans = sum(answerable)
@@ -410,7 +426,8 @@ def threshold_row(t: float, relevances: Sequence[float], base: Sequence[bool],
     fnf = sum(n for n, a in zip(nf, answerable, strict=True) if a) / n_ans if n_ans else 0.0
     rec = (sum(r for r, n, a in zip(recalls, nf, answerable, strict=True) if a and not n)
            / n_ans if n_ans else 0.0)
-    return ThresholdRow(t, acc, fnf, rec, (acc + 1 - fnf) / 2)
+    right = n_un * acc + n_ans * (1 - fnf)
+    return ThresholdRow(t, acc, fnf, rec, (acc + 1 - fnf) / 2, right / len(answerable))
 
 
 def split_names(split: str) -> list[str]:

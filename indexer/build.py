@@ -11,11 +11,13 @@ parsed and embedded, and chunks of deleted files disappear with them.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -152,6 +154,28 @@ def build_index(
         return report
 
     index_dir.mkdir(parents=True, exist_ok=True)
+    with build_lock(index_dir):
+        return _build_locked(files, hashes, index_dir, settings, embedder, previous,
+                             chunk_chars, report, progress, say, started)
+
+
+@contextmanager
+def build_lock(index_dir: Path) -> Iterator[None]:
+    """One build per index folder at a time; a second waits rather than corrupting the first."""
+    with open(index_dir / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _build_locked(
+    files: list[tuple[Path, str]], hashes: dict[str, str], index_dir: Path,
+    settings: Settings, embedder: Embedder, previous: tuple[Path, Manifest] | None,
+    chunk_chars: list[int], report: BuildReport, progress: bool,
+    say: Callable[[str], None], started: float,
+) -> BuildReport:
     for stale in index_dir.glob(".building-*"):
         shutil.rmtree(stale, ignore_errors=True)
     version = f"v{dt.datetime.now().strftime('%Y%m%d-%H%M%S-%f')}"
