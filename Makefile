@@ -1,5 +1,6 @@
 # Two entry points, both from a fresh clone: `make run` (set up, build the index
-# from corpus/, start the app) and `make test` (set up, lint, type-check, test).
+# from corpus/ when missing or stale, serve the API and UI on 127.0.0.1:8000) and
+# `make test` (set up, lint, type-check, test).
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -23,7 +24,7 @@ index: setup
 	$(BIN)/circulars index
 
 run: index
-	$(BIN)/circulars show
+	$(BIN)/circulars serve
 
 lint: setup
 	$(BIN)/ruff check .
@@ -34,6 +35,7 @@ test: setup lint
 
 bench: setup
 	$(BIN)/python scripts/bench_index.py
+	$(BIN)/python scripts/bench_service.py --serve
 
 clean:
 	rm -rf .index $(VENV)

@@ -192,10 +192,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _register_more(sub: Any, common: Any) -> None:
     """Subcommands of later stages register here so the parser stays in one place."""
+    from eval.cli import add_eval_parser
     from retriever.cli import add_search_parser
+    from service.cli import add_ask_parser, add_serve_parser
 
     add_search_parser(sub, common)
     sub.choices["search"].set_defaults(func=cmd_search)
+    add_serve_parser(sub, common)
+    add_ask_parser(sub, common)
+    add_eval_parser(sub, common)
 
 
 def cmd_search(args: argparse.Namespace) -> int:

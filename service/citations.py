@@ -14,7 +14,7 @@ import re
 from circulars.models import Citation, Hit
 from indexer.thai_dates import thai_date
 
-_PART_TITLE_CHARS = 60
+_PART_TITLE_CHARS = 40
 
 
 def item_label(item: str) -> str:

@@ -9,9 +9,12 @@ whitespace and the pieces are glued back where a space does not end a sentence:
 * the next piece starts with a digit ("พ.ศ. ๒๕๖๘", "เวลา ๑๐.๐๐ น."), a repetition or
   abbreviation mark (ๆ ฯ), a closing bracket, or is a tiny tail ("น.", "เจ้าพระยา"):
   a printed line break inside a sentence shows up as such a space;
-* the unit ends with an abbreviation or a joining mark ("พ.ศ.", ":", ",", "/", "(").
+* the next piece continues the clause: a relative, listing or joining word (ที่, ซึ่ง,
+  อาทิ, ได้แก่, เช่น, ดังนี้, ของ, และ, หรือ, ตลอดจน, รวมทั้ง);
+* the unit ends with an abbreviation, a joining mark or word ("พ.ศ.", ":", ",", "/",
+  "(", "และ", "หรือ", "โดย").
 
-A sub-item marker ("(๑)", "๒)") always starts a new unit, and the markers are removed
+A sub-item marker ("(๑)", "๒)", "๒.๕)") always starts a new unit, and the markers are removed
 from the returned sentences, since the citation already names the item. Units longer
 than `MAX_CHARS` are cut at the next space regardless, so an answer stays short, and
 a unit shorter than `TAIL_CHARS` joins the one before it.
@@ -26,13 +29,16 @@ MAX_CHARS = 400
 TINY_PIECE = 12
 TAIL_CHARS = 30
 _DIGITS = "0-9๐-๙"
-_SUB_MARKER_RE = re.compile(rf"^\(?[{_DIGITS}]{{1,3}}\)$|^\([ก-ฮ]\)$")
+_SUB_MARKER_RE = re.compile(
+    rf"^\(?[{_DIGITS}]{{1,3}}(?:\.[{_DIGITS}]{{1,3}})*\)$|^\([ก-ฮ]\)$")
 _LEADING_MARKER_RE = re.compile(
-    rf"^\s*(?:\(?[{_DIGITS}]{{1,3}}\)|[{_DIGITS}]{{1,3}}(?:\.[{_DIGITS}]{{1,3}})*\.?(?=\s)"
+    rf"^\s*(?:\(?[{_DIGITS}]{{1,3}}(?:\.[{_DIGITS}]{{1,3}})*\)|[{_DIGITS}]{{1,3}}(?:\.[{_DIGITS}]{{1,3}})*\.?(?=\s)"
     rf"|\([ก-ฮ]\))\s*"
 )
-_GLUE_START_RE = re.compile(rf"^[{_DIGITS}ๆฯ)\]]|^(?:น\.|บาท|คน|ราย|แห่ง)$")
-_GLUE_END_RE = re.compile(r"(?:[:,/(\-–]|\b[ก-ฮ]\.|พ\.ศ\.|ร\.ศ\.|จ\.|อ\.|ต\.|เลขที่|ที่)$")
+_ATTACHED_RE = re.compile(rf"^[{_DIGITS}ๆฯ)\]]|^(?:น\.|บาท|คน|ราย|แห่ง)$")
+_CONTINUATION_RE = re.compile(r"^(?:ที่|ซึ่ง|อาทิ|ได้แก่|เช่น|ดังนี้|ดังกล่าว|ของ|และ|หรือ|ตลอดจน|รวมทั้ง|รวมถึง)")
+_GLUE_END_RE = re.compile(
+    r"(?:[:,/(\-–]|\b[ก-ฮ]\.|พ\.ศ\.|ร\.ศ\.|จ\.|อ\.|ต\.|เลขที่|ที่|\sและ|\sหรือ|\sโดย)$")
 
 
 def strip_marker(text: str) -> str:
@@ -53,10 +59,11 @@ def split_sentences(text: str) -> list[str]:
             units.append(current)
             current = piece
             continue
-        short = len(strip_marker(current)) < MIN_CHARS
-        glue = (short or _GLUE_START_RE.match(piece) is not None or len(piece) <= TINY_PIECE
+        attached = _ATTACHED_RE.match(piece) is not None
+        glue = (attached or len(strip_marker(current)) < MIN_CHARS or len(piece) <= TINY_PIECE
+                or _CONTINUATION_RE.match(piece) is not None
                 or _GLUE_END_RE.search(current) is not None)
-        if glue and (len(current) < MAX_CHARS or _GLUE_START_RE.match(piece)):
+        if glue and (len(current) < MAX_CHARS or attached):
             current = f"{current} {piece}"
         else:
             units.append(current)

@@ -27,7 +27,6 @@ class ServiceSettings(Settings):
     generator_timeout: float = 60.0
     generator_max_tokens: int = 400
 
-    answer_k: int = 5
     # None means `service.answer.DEFAULT_MIN_SCORE`.
     min_score: float | None = None
     # How often a request may retry loading a missing index, and check for a new version.

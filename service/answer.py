@@ -1,0 +1,108 @@
+"""Grounded answers: retrieve, check relevance, generate or extract, verify citations.
+
+    answer_question(searcher, question, k=5, filters=None, generator=None, min_score=None)
+
+reads top to bottom:
+
+1. Retrieve the top k passages (hybrid search; relayed copies already merged).
+2. If `relevance()` of the passages is below `min_score` (default
+   `DEFAULT_MIN_SCORE`), answer `NOT_FOUND_TEXT` with `not_found=True` and no
+   citation, rather than stitching unrelated text together.
+3. With a generator: build the prompt (`service.prompt`), generate within the
+   generator's timeout, then keep only the [n] markers that name a given passage
+   (`service.markers`). Removed markers, a timeout, an error or an answer left
+   with no valid marker are reported in `warnings`, and the extractive answer is
+   used instead. A generated "not in the circulars" with no marker is a not-found
+   answer.
+4. Without one, or on fallback: the extractive answer (`service.extractive`).
+
+Citations are built only from the passages that were given, by marker number, so
+an answer can never cite a letter or item it was not shown. Query errors
+(`retriever.query.QueryError`, an unknown mode) propagate to the caller.
+
+Threshold. `relevance()` (`service.relevance`) is the IDF-weighted share of the
+question's content terms found in the best of the top passages: 0..1, comparable
+across questions and independent of the embedding model. `DEFAULT_MIN_SCORE` was
+set on the dev questions of eval/questions.jsonl over the seed index with the
+default model: at 0.35, 8 of 67 answerable dev questions are refused and 4 of 9
+unanswerable ones answered (0.30: 6 and 5; 0.40: 9 and 2). Tune it there by calling
+`relevance(searcher, question, searcher.search(question, k=5))` per question.
+"""
+
+from __future__ import annotations
+
+from circulars.models import Answer, Hit
+from retriever.search import Filters, Searcher
+from service.citations import citation_for
+from service.extractive import extractive_answer
+from service.generators import DEFAULT_TIMEOUT, Generator
+from service.markers import check_markers
+from service.prompt import NOT_FOUND_TEXT, build_prompt
+from service.relevance import relevance
+
+__all__ = ["DEFAULT_MIN_SCORE", "EXTRACTIVE", "NOT_FOUND_TEXT", "Generator", "answer",
+           "answer_question", "relevance"]
+
+DEFAULT_MIN_SCORE = 0.35
+EXTRACTIVE = "extractive"
+MAX_GENERATED_CHARS = 4_000
+
+
+def answer_question(searcher: Searcher, question: str, k: int = 5,
+                    filters: Filters | None = None, generator: Generator | None = None,
+                    min_score: float | None = None) -> Answer:
+    """A grounded Thai answer to `question` from the index behind `searcher`."""
+    return answer(searcher, question, k=k, filters=filters, generator=generator,
+                  min_score=min_score)
+
+
+def answer(searcher: Searcher, question: str, *, k: int = 5, filters: Filters | None = None,
+           generator: Generator | None = None, min_score: float | None = None,
+           mode: str = "hybrid") -> Answer:
+    """`answer_question` with the retrieval mode as well (the UI's power-user setting)."""
+    hits = searcher.search(question, k=k, mode=mode, filters=filters)
+    threshold = DEFAULT_MIN_SCORE if min_score is None else min_score
+    score = relevance(searcher, question, hits)
+    if not hits or score < threshold:
+        return Answer(question, NOT_FOUND_TEXT, [], hits, EXTRACTIVE, not_found=True, warnings=[
+            f"ไม่มีข้อความที่เกี่ยวข้องพอ / nothing relevant enough: relevance {score:.3f} "
+            f"< min_score {threshold:.3f}"])
+    warnings: list[str] = []
+    if generator is not None:
+        generated = _generated(generator, question, hits, warnings)
+        if generated is not None:
+            return generated
+    text, markers = extractive_answer(searcher, question, hits)
+    return Answer(question, text, [citation_for(m, hits[m - 1]) for m in markers], hits,
+                  EXTRACTIVE, warnings=warnings)
+
+
+def _generated(generator: Generator, question: str, hits: list[Hit],
+               warnings: list[str]) -> Answer | None:
+    """The generator's checked answer, or None (with the reason in `warnings`) to fall back."""
+    name = getattr(generator, "name", type(generator).__name__)
+    timeout = float(getattr(generator, "timeout", DEFAULT_TIMEOUT))
+    try:
+        raw = generator.generate(build_prompt(question, hits), timeout)
+    except TimeoutError as error:
+        warnings.append(f"{name}: หมดเวลา / timed out ({error}); ใช้คำตอบแบบคัดข้อความแทน / "
+                        "extractive answer instead")
+        return None
+    except Exception as error:  # any failure of an optional model must not fail the answer
+        warnings.append(f"{name}: ผิดพลาด / failed ({type(error).__name__}: {error}); "
+                        "ใช้คำตอบแบบคัดข้อความแทน / extractive answer instead")
+        return None
+    checked = check_markers(str(raw)[:MAX_GENERATED_CHARS], len(hits))
+    if checked.invalid:
+        warnings.append(f"{name}: ลบเลขอ้างอิงที่ไม่มีข้อความ / removed markers naming no "
+                        f"given passage: {' '.join(checked.invalid)}")
+    if not checked.valid:
+        if NOT_FOUND_TEXT in checked.text:
+            return Answer(question, NOT_FOUND_TEXT, [], hits, name, not_found=True,
+                          warnings=[*warnings, f"{name}: ข้อความที่ค้นได้ไม่ตอบคำถาม / "
+                                    "the passages do not answer the question"])
+        warnings.append(f"{name}: คำตอบไม่มีเลขอ้างอิงที่ถูกต้อง / no valid citation in the "
+                        "answer; ใช้คำตอบแบบคัดข้อความแทน / extractive answer instead")
+        return None
+    citations = [citation_for(m, hits[m - 1]) for m in sorted(checked.valid)]
+    return Answer(question, checked.text, citations, hits, name, warnings=warnings)

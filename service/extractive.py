@@ -1,0 +1,137 @@
+"""The default answerer: quote the sentences of the top passages that best answer.
+
+No model is involved, so nothing can be invented: every sentence of the answer is
+copied from a passage and ends with that passage's marker [n].
+
+1. Each of the top `MAX_PASSAGES` passages is cut into Thai sentence units
+   (`service.sentences`).
+2. A sentence scores the IDF-weighted share of the question's terms it contains
+   (`service.terms`), plus a small bonus for the passage's rank and for being the
+   first sentence of its item (which states what the item is about).
+3. The best sentences are taken until `MAX_SENTENCES` or `MAX_CHARS`, skipping any
+   with less than `MIN_SHARE` of the question's weight, and any that repeat one
+   already taken, then put back in reading order. Repeats are judged on character
+   trigrams (Jaccard >= `DUPLICATE_SHINGLES`), not words: the Searcher merges
+   relayed copies of a directive, but OCR noise can leave two copies of the same
+   sentence ("หนี้ครัวเรือน" / "หนึ่นคั่วเรือน") too different in words to merge.
+
+A question that names a letter and item ("มท 0211.6/ว 10303 ข้อ 3.6 ว่าอย่างไร")
+asks for the item itself, so when the Searcher found it, its first sentences are
+quoted in order.
+
+Square brackets inside quoted text become round ones, so text of a circular can
+never pose as a citation marker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from circulars.models import Hit
+from indexer.thai_tokens import tokenize
+from retriever.query import find_citation
+from retriever.search import Searcher
+from service.sentences import split_sentences
+from service.terms import coverage, idf_for, question_terms
+
+MAX_PASSAGES = 5
+MAX_SENTENCES = 3
+ITEM_SENTENCES = 5  # an item asked for by number is quoted further
+MAX_CHARS = 700
+DUPLICATE_SHINGLES = 0.5  # Jaccard of character trigrams
+MIN_SHARE = 0.1  # a sentence must carry this much of the question's weight
+RANK_BONUS = 0.1  # divided by the passage's rank
+FIRST_SENTENCE_BONUS = 0.05
+
+
+@dataclass
+class _Sentence:
+    marker: int
+    position: int
+    text: str
+    tokens: frozenset[str]
+    score: float = 0.0
+
+    @property
+    def shingles(self) -> frozenset[str]:
+        squeezed = "".join(self.text.split())
+        return frozenset(squeezed[i:i + 3] for i in range(max(1, len(squeezed) - 2)))
+
+
+def quote(text: str) -> str:
+    """Passage text made safe to place before a marker."""
+    return text.replace("[", "(").replace("]", ")")
+
+
+def _format(sentences: list[_Sentence]) -> str:
+    return "\n".join(f"{quote(s.text)} [{s.marker}]" for s in sentences)
+
+
+def _repeats(sentence: _Sentence, taken: list[_Sentence]) -> bool:
+    mine = sentence.shingles
+    for other in taken:
+        theirs = other.shingles
+        union = len(mine | theirs)
+        if union and len(mine & theirs) / union >= DUPLICATE_SHINGLES:
+            return True
+    return False
+
+
+def _sentences(hit: Hit, marker: int) -> list[_Sentence]:
+    return [_Sentence(marker, i, text, frozenset(tokenize(text)))
+            for i, text in enumerate(split_sentences(hit.text))]
+
+
+def _quote_item(hit: Hit) -> list[_Sentence]:
+    taken: list[_Sentence] = []
+    size = 0
+    for sentence in _sentences(hit, 1):
+        if taken and (len(taken) >= ITEM_SENTENCES or size + len(sentence.text) > MAX_CHARS):
+            break
+        taken.append(sentence)
+        size += len(sentence.text)
+    return taken
+
+
+def extractive_answer(searcher: Searcher, question: str, hits: list[Hit]) -> tuple[str, list[int]]:
+    """The answer text with [n] markers (n = 1-based position in `hits`), and the markers used.
+
+    `hits` must not be empty.
+    """
+    named = find_citation(question)
+    if named is not None and named.item and "citation" in hits[0].matched_by:
+        chosen = _quote_item(hits[0])
+    else:
+        chosen = _best_sentences(searcher, question, hits)
+    markers = sorted({s.marker for s in chosen})
+    return _format(chosen), markers
+
+
+def _best_sentences(searcher: Searcher, question: str, hits: list[Hit]) -> list[_Sentence]:
+    idf = idf_for(searcher)
+    terms = question_terms(question)
+    candidates: list[_Sentence] = []
+    for marker, hit in enumerate(hits[:MAX_PASSAGES], 1):
+        for sentence in _sentences(hit, marker):
+            share = coverage(terms, sentence.tokens, idf)
+            if share < MIN_SHARE:
+                continue
+            sentence.score = (share + RANK_BONUS / marker
+                              + (FIRST_SENTENCE_BONUS if sentence.position == 0 else 0.0))
+            candidates.append(sentence)
+    candidates.sort(key=lambda s: (-s.score, s.marker, s.position))
+    taken: list[_Sentence] = []
+    size = 0
+    for sentence in candidates:
+        if len(taken) >= MAX_SENTENCES:
+            break
+        if size + len(sentence.text) > MAX_CHARS and taken:
+            continue
+        if _repeats(sentence, taken):
+            continue
+        taken.append(sentence)
+        size += len(sentence.text)
+    if not taken:  # no sentence carries the question's terms: the top passage's opening
+        taken = _sentences(hits[0], 1)[:1]
+    taken.sort(key=lambda s: (s.marker, s.position))
+    return taken

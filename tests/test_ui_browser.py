@@ -1,0 +1,138 @@
+"""The Thai UI in a real headless Chromium, used as a person would: type a question,
+press ถาม, read the answer and its citation, open the letter, see an error.
+
+Needs Debian's chromium and chromium-driver (`apt-get install -y chromium
+chromium-driver`); skipped with that message when they are absent. The screenshot is
+saved under the test's tmp folder, and also to $CIRCULARS_UI_SCREENSHOT when set.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from service.app import create_app
+from service.settings import ServiceSettings
+from tests.test_service_helpers import build_seed_index, running_server, seed_searcher
+
+pytestmark = pytest.mark.browser
+
+CHROMEDRIVER = "/usr/bin/chromedriver"
+FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--no-first-run", "--window-size=1280,1700", "--lang=th-TH"]
+WAIT = 60
+
+
+def _chromium() -> str | None:
+    for name in ("chromium", "chromium-browser"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    index_dir = build_seed_index(tmp_path_factory.mktemp("browser-index"))
+    app = create_app(ServiceSettings(index_dir=index_dir), searcher=seed_searcher(index_dir))
+    with running_server(app) as url:
+        yield url
+
+
+@pytest.fixture()
+def browser(tmp_path: Path) -> Iterator[Any]:
+    chromium = _chromium()
+    if chromium is None or not Path(CHROMEDRIVER).is_file():
+        pytest.skip("Chromium or chromedriver is not installed: "
+                    "apt-get install -y chromium chromium-driver")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    options = Options()
+    options.binary_location = chromium
+    for flag in [*FLAGS, f"--user-data-dir={tmp_path / 'profile'}"]:
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(WAIT)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def _ask(driver: Any, question: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    box = driver.find_element(By.CSS_SELECTOR, "#question textarea")
+    box.clear()
+    box.send_keys(question)
+    driver.find_element(By.CSS_SELECTOR, "#ask-button").click()
+
+
+def _text_of(driver: Any, selector: str) -> str:
+    from selenium.webdriver.common.by import By
+
+    return str(driver.find_element(By.CSS_SELECTOR, selector).text)
+
+
+def test_ask_in_the_browser(server: str, browser: Any, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, WAIT)
+    browser.get(f"{server}/ui/")
+    wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "#question textarea")))
+    assert "ถามตอบหนังสือเวียน" in browser.page_source
+    assert "ตัวอย่างคำถาม" in browser.page_source
+
+    _ask(browser, "มท 0211.6/ว 10303 ข้อ 3.6 ว่าอย่างไร")
+    wait.until(lambda d: "ข้อ 3.6" in _text_of(d, "#citations"))
+    citations = _text_of(browser, "#citations")
+    assert "มท 0211.6/ว 10303 ลงวันที่ 24 ต.ค. 2567 ข้อ 3.6" in citations
+    answer = _text_of(browser, "#answer")
+    assert "[1]" in answer and "เตรียมความพร้อมรับมือสถานการณ์ในช่วงฤดูฝน" in answer
+    marks = browser.find_elements(By.CSS_SELECTOR, "#passages mark")
+    assert marks, "matching words are highlighted in the passages"
+    assert browser.find_elements(By.CSS_SELECTOR, "#answer script") == []
+
+    screenshot = tmp_path / "ui-screenshot.png"
+    assert browser.save_screenshot(str(screenshot)) and screenshot.stat().st_size > 10_000
+    if os.environ.get("CIRCULARS_UI_SCREENSHOT"):
+        shutil.copy(screenshot, os.environ["CIRCULARS_UI_SCREENSHOT"])
+
+    # The whole letter, with the cited item marked, is one tab away.
+    browser.find_element(By.XPATH, "//button[@role='tab'][contains(., 'หนังสือฉบับเต็ม')]").click()
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#letter mark.cited"))
+    mark = browser.find_element(By.CSS_SELECTOR, "#letter mark.cited")
+    assert "เตรียมความพร้อมรับมือสถานการณ์" in mark.text
+    # The letter box scrolls to the cited item, so it is in view without searching.
+    wait.until(lambda d: d.execute_script(
+        "const m = document.getElementById('cited-item'), b = m.closest('.letter-text');"
+        "return b.scrollTop > 0 && m.offsetTop >= b.scrollTop &&"
+        " m.offsetTop < b.scrollTop + b.clientHeight;"))
+    if os.environ.get("CIRCULARS_UI_SCREENSHOT"):
+        browser.save_screenshot(os.environ["CIRCULARS_UI_SCREENSHOT"].replace(
+            ".png", "-letter.png"))
+
+
+def test_errors_and_not_found_are_visible(server: str, browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, WAIT)
+    browser.get(f"{server}/ui/")
+    wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "#question textarea")))
+    browser.find_element(By.CSS_SELECTOR, "#ask-button").click()  # empty question
+    wait.until(lambda d: "กรุณาพิมพ์คำถาม" in _text_of(d, "#status"))
+    _ask(browser, "quantum chromodynamics lattice <b>bold</b>")
+    wait.until(lambda d: "ไม่พบข้อมูลในหนังสือเวียนที่มีอยู่" in _text_of(d, "#status"))
+    assert browser.find_elements(By.CSS_SELECTOR, "#passages b") == []
