@@ -41,7 +41,7 @@ from indexer.manifest import (
     read_manifest,
 )
 from indexer.normalize import clean_unicode
-from indexer.reader import SUPPORTED_SUFFIXES, ReadProblemError, read_source
+from indexer.reader import SUPPORTED_SUFFIXES, ReadProblemError, SourceText, read_source
 from indexer.store import Store
 from indexer.thai_tokens import tokenize
 
@@ -115,7 +115,7 @@ def _previous(index_dir: Path, model: str, chunk_chars: list[int]
     return version, manifest
 
 
-def _parse(path: Path, source: str, settings: Settings) -> tuple[ParsedFile, str]:
+def _parse(path: Path, source: str, settings: Settings) -> tuple[ParsedFile, SourceText]:
     text = read_source(path, settings.max_file_bytes, display_name=source)
     if path.suffix.lower() == ".jsonl":
         parsed = parse_jsonl(text.text, source, settings.max_document_chunk_chars)
@@ -126,7 +126,7 @@ def _parse(path: Path, source: str, settings: Settings) -> tuple[ParsedFile, str
             f"{source}: ไฟล์ถูกตัดกลางอักขระ ตัดส่วนท้ายที่เสียออก / file ends mid-character; "
             "the broken tail was dropped"
         )
-    return parsed, text.encoding
+    return parsed, text
 
 
 def build_index(
@@ -198,7 +198,7 @@ def _build_locked(
                 report.files_reused.append(source)
             continue
         try:
-            parsed, encoding = _parse(path, source, settings)
+            parsed, text = _parse(path, source, settings)
         except ReadProblemError as error:
             report.failures.append(str(error.problem))
             store.put_file(
@@ -216,7 +216,7 @@ def _build_locked(
             continue
         if not parsed.chunks:
             report.failures.append(f"{source}: ไม่พบเนื้อหาที่ใช้ทำดัชนีได้ / no indexable content")
-        display = _display_texts(path, parsed.letters, settings)
+        display = _display_texts(path, text, parsed.letters)
         store.put_letters(parsed.letters, display)
         store.put_chunks(parsed.chunks)
         store.put_file(
@@ -224,7 +224,7 @@ def _build_locked(
             hashes[source],
             path.stat().st_size,
             "ok",
-            encoding=encoding,
+            encoding=text.encoding,
             letters=len(parsed.letters),
             chunks=len(parsed.chunks),
             warnings=parsed.warnings,
@@ -303,11 +303,11 @@ def _build_locked(
     return report
 
 
-def _display_texts(path: Path, letters: list[Letter], settings: Settings) -> dict[str, str]:
+def _display_texts(path: Path, source: SourceText, letters: list[Letter]) -> dict[str, str]:
+    """Each letter's span of the source, for the letter view (documents have none)."""
     if path.suffix.lower() == ".jsonl":
         return {}
-    text = read_source(path, settings.max_file_bytes).text
-    return {letter.id: clean_unicode(text[letter.start : letter.end]) for letter in letters}
+    return {le.id: clean_unicode(source.text[le.start : le.end]) for le in letters}
 
 
 def _load_vectors(version: Path) -> dict[str, np.ndarray]:
