@@ -140,17 +140,25 @@ def main() -> int:
     parser.add_argument("--embed-chunks", type=int, default=2000,
                         help="real thaigov-moi chunks to embed for the throughput table")
     parser.add_argument("--sizes", default="10000,100000", help="scale sizes in chunks")
+    parser.add_argument("--skip-throughput", action="store_true")
     args = parser.parse_args()
-    settings = Settings()
+    settings = Settings(max_file_bytes=1 << 30)
     embedder = load_embedder(settings.embedding_model, settings.cache_dir)
     print(f"model {embedder.model_name}, torch threads {os.cpu_count()} cpus", file=sys.stderr)
 
+    if not args.skip_throughput:
+        throughput_table(settings, embedder, args.embed_chunks)
+    scale_table(settings, embedder, [int(s) for s in args.sizes.split(",")])
+    return 0
+
+
+def throughput_table(settings: Settings, embedder: object, embed_chunks: int) -> None:
     rows = [throughput(settings, embedder, PROJECT_ROOT / "corpus", "seeds")]
     with tempfile.TemporaryDirectory() as tmp:
         records, chunks = [], 0
         for record in thaigov_records(20_000):
             parsed = parse_jsonl(json.dumps(record, ensure_ascii=False), "x.jsonl")
-            if chunks + len(parsed.chunks) > args.embed_chunks:
+            if chunks + len(parsed.chunks) > embed_chunks:
                 break
             chunks += len(parsed.chunks)
             records.append(record)
@@ -161,10 +169,12 @@ def main() -> int:
     print("\n## Indexing throughput (real model, 2 CPU cores)\n")
     print(table(rows))
 
+
+def scale_table(settings: Settings, embedder: object, sizes: list[int]) -> None:
     scale_rows = []
     synthetic = SyntheticPassages(embedder)
     base = thaigov_records(14_000)
-    for size in (int(s) for s in args.sizes.split(",")):
+    for size in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             docs, count, round_no = [], 0, 0
             while count < size:
@@ -175,13 +185,18 @@ def main() -> int:
                     if count >= size:
                         break
                 round_no += 1
-            source = Path(tmp) / "scale.jsonl"
-            source.write_text("\n".join(json.dumps(d, ensure_ascii=False) for d in docs),
-                              encoding="utf-8")
+            source = Path(tmp) / "scale"
+            source.mkdir()
+            for start in range(0, len(docs), 2000):
+                (source / f"part-{start:07d}.jsonl").write_text(
+                    "\n".join(json.dumps(d, ensure_ascii=False) for d in docs[start:start + 2000]),
+                    encoding="utf-8")
             started = time.perf_counter()
             report = build_index([source], Path(tmp) / "index", settings, synthetic,  # type: ignore[arg-type]
                                  rebuild=True)
             build_s = time.perf_counter() - started
+            if not report.chunks:
+                raise SystemExit(f"scale build failed: {report.failures[:3]}")
             searcher = Searcher(Path(tmp) / "index", synthetic, settings)  # type: ignore[arg-type]
             timings = latency(searcher)
             searcher.close()
@@ -194,10 +209,10 @@ def main() -> int:
                 row[f"{mode} p50/p95 ms"] = f"{p50:.1f} / {p95:.1f}"
             row["peak RSS MB"] = f"{peak_rss_mb():.0f}"
             scale_rows.append(row)
+            print(table([row]), file=sys.stderr)
     print("\n## Query latency at scale (real BM25 text, synthetic FAISS vectors, real query "
           "embedding)\n")
     print(table(scale_rows))
-    return 0
 
 
 if __name__ == "__main__":
