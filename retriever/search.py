@@ -70,8 +70,11 @@ class Searcher:
         self.sources = np.array([row["source"] for row in rows], dtype=object)
         self.doc_nos = np.array([row["doc_no"] or "" for row in rows], dtype=object)
         self.dates = np.array([row["date"] or "" for row in rows], dtype=object)
-        self.issuers = np.array([row["issuer"] or "" for row in rows], dtype=object)
+        # Issuers are few and repeat; normalise each distinct one once for the filter.
+        issuer_forms = {name: index_form(name) for name in {row["issuer"] or "" for row in rows}}
+        self.issuers = np.array([issuer_forms[row["issuer"] or ""] for row in rows], dtype=object)
         self.items = [row["item"] for row in rows]
+        # Token sets serve copy detection here and the answerer's IDF table.
         self.token_sets = [frozenset(tokenize(row["text"])) for row in rows]
         self._positions: dict[str, list[int]] = {}
         for i, row in enumerate(rows):
@@ -102,7 +105,7 @@ class Searcher:
             mask &= (self.dates != "") & (self.dates <= _iso(filters.date_to))
         if filters.issuer:
             needle = index_form(filters.issuer)
-            mask &= np.array([needle in index_form(i) for i in self.issuers], dtype=bool)
+            mask &= np.array([needle in issuer for issuer in self.issuers], dtype=bool)
         if filters.doc_no_prefix:
             prefix = index_form(filters.doc_no_prefix).replace(" ", "")
             mask &= np.array([d.replace(" ", "").startswith(prefix) for d in self.doc_nos],
@@ -208,10 +211,11 @@ class Searcher:
         chunks = self.store.chunks_by_ids(
             [c for c, _ in kept] + [x for c, _ in kept for x in copies.get(c, [])])
         cited_ids = {c for c, _ in cited}
+        tops = {name: set(ids[:100]) for name, ids in ranked.items()}
         hits = []
         for rank, (chunk_id, score) in enumerate(kept, 1):
             chunk = chunks[chunk_id]
-            matched = [name for name, ids in ranked.items() if chunk_id in set(ids[:100])]
+            matched = [name for name, top in tops.items() if chunk_id in top]
             if chunk_id in cited_ids:
                 matched.insert(0, "citation")
             hits.append(_hit(rank, score, chunk, matched,
