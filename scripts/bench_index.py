@@ -141,6 +141,9 @@ def main() -> int:
                         help="real thaigov-moi chunks to embed for the throughput table")
     parser.add_argument("--sizes", default="10000,100000", help="scale sizes in chunks")
     parser.add_argument("--skip-throughput", action="store_true")
+    parser.add_argument("--keep", type=Path,
+                        help="keep scale indexes in this folder and reuse them on later runs "
+                             "(latency before/after a change without rebuilding)")
     args = parser.parse_args()
     settings = Settings(max_file_bytes=1 << 30)
     embedder = load_embedder(settings.embedding_model, settings.cache_dir)
@@ -148,7 +151,7 @@ def main() -> int:
 
     if not args.skip_throughput:
         throughput_table(settings, embedder, args.embed_chunks)
-    scale_table(settings, embedder, [int(s) for s in args.sizes.split(",")])
+    scale_table(settings, embedder, [int(s) for s in args.sizes.split(",")], args.keep)
     return 0
 
 
@@ -170,12 +173,19 @@ def throughput_table(settings: Settings, embedder: object, embed_chunks: int) ->
     print(table(rows))
 
 
-def scale_table(settings: Settings, embedder: object, sizes: list[int]) -> None:
+def scale_table(settings: Settings, embedder: object, sizes: list[int],
+                keep: Path | None = None) -> None:
     scale_rows = []
     synthetic = SyntheticPassages(embedder)
     base = thaigov_records(14_000)
     for size in sizes:
-        with tempfile.TemporaryDirectory() as tmp:
+        with tempfile.TemporaryDirectory() as scratch:
+            tmp = str(keep / f"scale-{size}") if keep else scratch
+            if keep and (Path(tmp) / "index" / "CURRENT").exists():
+                row = measure_scale(settings, synthetic, Path(tmp) / "index", None)
+                scale_rows.append(row)
+                print(table([row]), file=sys.stderr)
+                continue
             docs, count, round_no = [], 0, 0
             while count < size:
                 for record in base:
@@ -186,7 +196,7 @@ def scale_table(settings: Settings, embedder: object, sizes: list[int]) -> None:
                         break
                 round_no += 1
             source = Path(tmp) / "scale"
-            source.mkdir()
+            source.mkdir(parents=True, exist_ok=True)
             for start in range(0, len(docs), 2000):
                 (source / f"part-{start:07d}.jsonl").write_text(
                     "\n".join(json.dumps(d, ensure_ascii=False) for d in docs[start:start + 2000]),
@@ -197,22 +207,29 @@ def scale_table(settings: Settings, embedder: object, sizes: list[int]) -> None:
             build_s = time.perf_counter() - started
             if not report.chunks:
                 raise SystemExit(f"scale build failed: {report.failures[:3]}")
-            searcher = Searcher(Path(tmp) / "index", synthetic, settings)  # type: ignore[arg-type]
-            timings = latency(searcher)
-            searcher.close()
-            row = {"chunks": f"{report.chunks:,}", "faiss": report.index_dir.name and
-                   json.loads((Path(tmp) / "index" / str(report.version) / "manifest.json")
-                              .read_text())["faiss_kind"],
-                   "build s (no embedding)": f"{build_s:.0f}",
-                   "index MB": f"{folder_mb(Path(tmp) / 'index'):.0f}"}
-            for mode, (p50, p95) in timings.items():
-                row[f"{mode} p50/p95 ms"] = f"{p50:.1f} / {p95:.1f}"
-            row["peak RSS MB"] = f"{peak_rss_mb():.0f}"
+            row = measure_scale(settings, synthetic, Path(tmp) / "index", build_s)
             scale_rows.append(row)
             print(table([row]), file=sys.stderr)
     print("\n## Query latency at scale (real BM25 text, synthetic FAISS vectors, real query "
           "embedding)\n")
     print(table(scale_rows))
+
+
+def measure_scale(settings: Settings, synthetic: SyntheticPassages, index_dir: Path,
+                  build_s: float | None) -> dict[str, str]:
+    started = time.perf_counter()
+    searcher = Searcher(index_dir, synthetic, settings)  # type: ignore[arg-type]
+    load_s = time.perf_counter() - started
+    timings = latency(searcher)
+    row = {"chunks": f"{len(searcher):,}", "faiss": searcher.manifest.faiss_kind,
+           "build s (no embedding)": "reused" if build_s is None else f"{build_s:.0f}",
+           "load s": f"{load_s:.1f}",
+           "index MB": f"{folder_mb(index_dir):.0f}"}
+    searcher.close()
+    for mode, (p50, p95) in timings.items():
+        row[f"{mode} p50/p95 ms"] = f"{p50:.1f} / {p95:.1f}"
+    row["peak RSS MB"] = f"{peak_rss_mb():.0f}"
+    return row
 
 
 if __name__ == "__main__":
