@@ -106,6 +106,15 @@ class BM25Index:
         order = top[np.lexsort((candidates[top], -scores[top]))]
         return [(self._ids[int(candidates[i])], float(scores[i])) for i in order]
 
+    def document_frequencies(self) -> dict[str, int]:
+        """How many documents contain each token (read from the posting lists)."""
+        if self._model is None:
+            return {}
+        indptr = self._model.scores["indptr"]
+        counts = np.diff(indptr)
+        return {token: int(counts[i]) for token, i in self._model.vocab_dict.items()
+                if token and i < counts.size}
+
     def save(self, folder: Path) -> None:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)

@@ -205,6 +205,12 @@ class Store:
         for row in self.db.execute("SELECT data FROM chunks ORDER BY source, doc_id, seq"):
             yield Chunk(**json.loads(row["data"]))
 
+    def chunk_text(self, chunk_id: str) -> str:
+        row = self.db.execute("SELECT text FROM chunks WHERE chunk_id = ?", (chunk_id,)).fetchone()
+        if row is None:
+            raise KeyError(chunk_id)
+        return str(row[0])
+
     def chunk_rows(
         self, columns: str = "chunk_id, doc_id, source, doc_no, date, issuer, item"
     ) -> list[sqlite3.Row]:

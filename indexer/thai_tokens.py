@@ -33,8 +33,11 @@ also yields its compact form "มท0211.6/ว10303", "ว10303" and "10303". An
 "ว" token directly followed by a number yields "ว10303", which is how a query typed as
 "ว 10303" or "ว๑๐๓๐๓" (no prefix, so not a full document number) reaches the letter.
 
-No stopword list is applied: BM25's idf already discounts ที่, และ, ของ, and dropping them
-would break phrase-like queries such as "ที่ มท".
+No stopword list is applied to documents: BM25's idf already discounts ที่, และ, ของ, and
+dropping them would break phrase-like queries such as "ที่ มท". Queries lose only their
+interrogative words (`query_tokens`: อะไร, อย่างไร, ใคร, กี่ ...), which say what kind of
+answer is wanted, not what it is about; in a corpus of statements they are rare, so idf
+would otherwise weight them highly and reward any passage that happens to contain one.
 """
 
 from __future__ import annotations
@@ -131,6 +134,20 @@ def tokenize(text: str) -> list[str]:
                 seen.add(tok)
                 tokens.append(tok)
     return tokens
+
+
+INTERROGATIVES = frozenset({
+    "อย่างไร", "ยังไง", "อะไร", "ใคร", "ไหน", "ที่ไหน", "แห่งใด", "ใด", "เมื่อไร", "เมื่อไหร่",
+    "เท่าไร", "เท่าไหร่", "กี่", "ไหม", "มั้ย", "หรือไม่", "หรือเปล่า", "บ้าง", "ทำไม", "แค่ไหน",
+    "เพียงใด",
+})
+
+
+def query_tokens(text: str) -> list[str]:
+    """BM25 tokens of a query: `tokenize` without interrogative words (all of them, if
+    nothing else is left)."""
+    tokens = tokenize(text)
+    return [t for t in tokens if t not in INTERROGATIVES] or tokens
 
 
 def tokenize_many(texts: Iterable[str], workers: int = 1) -> list[list[str]]:

@@ -7,7 +7,9 @@ BM25, and small metadata arrays for filters) and answers queries:
    first; naming only a letter that is not in the index but is cited by others
    ("ฉบับใดอ้างถึง ว 10901") puts the citing letters' opening paragraphs first.
 2. BM25 over PyThaiNLP word tokens and dense inner-product search each return a
-   ranked list; hybrid mode fuses them by reciprocal rank fusion.
+   ranked list; hybrid mode fuses them by reciprocal rank fusion. In hybrid mode
+   BM25 runs in a worker thread while the query is embedded (torch releases the
+   GIL), so a hybrid query costs about as much as a dense one.
 3. The same directive relayed in several letters (a ministry letter and a
    province's copy) comes back once, the other copies listed in `also_in`.
 """
@@ -15,6 +17,9 @@ BM25, and small metadata arrays for filters) and answers queries:
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -31,13 +36,14 @@ from indexer.embedder import Embedder
 from indexer.manifest import check_compatible, current_version_dir, read_manifest
 from indexer.normalize import index_form
 from indexer.store import Store
-from indexer.thai_tokens import tokenize
+from indexer.thai_tokens import query_tokens, tokenize
 from retriever.query import Citation, find_citation, validate_query
 
 Mode = Literal["hybrid", "dense", "bm25"]
 MODES: tuple[str, ...] = ("hybrid", "dense", "bm25")
 RRF_K = 60
 DUPLICATE_JACCARD = 0.6
+TOKEN_CACHE_SIZE = 50_000  # chunks' token sets kept in memory (a few KB each)
 
 
 @dataclass(frozen=True)
@@ -63,7 +69,7 @@ class Searcher:
         self.store = Store(self.version_dir / STORE_FILE, readonly=True)
         self.dense = DenseIndex.load(self.version_dir / "dense")
         self.bm25 = BM25Index.load(self.version_dir / "bm25")
-        rows = self.store.chunk_rows("chunk_id, doc_id, source, doc_no, date, issuer, item, text")
+        rows = self.store.chunk_rows("chunk_id, doc_id, source, doc_no, date, issuer, item")
         self.ids = [row["chunk_id"] for row in rows]
         self.position = {chunk_id: i for i, chunk_id in enumerate(self.ids)}
         self.doc_ids = np.array([row["doc_id"] for row in rows], dtype=object)
@@ -74,12 +80,13 @@ class Searcher:
         issuer_forms = {name: index_form(name) for name in {row["issuer"] or "" for row in rows}}
         self.issuers = np.array([issuer_forms[row["issuer"] or ""] for row in rows], dtype=object)
         self.items = [row["item"] for row in rows]
-        # Token sets serve copy detection here and the answerer's IDF table.
-        self.token_sets = [frozenset(tokenize(row["text"])) for row in rows]
         self._positions: dict[str, list[int]] = {}
         for i, row in enumerate(rows):
             self._positions.setdefault(row["doc_id"], []).append(i)
         self._letters = {le.id: le for le in self.store.letters()}
+        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="bm25")
+        self._token_cache: OrderedDict[int, frozenset[str]] = OrderedDict()
+        self._token_lock = threading.Lock()
         # Items printed out of sequence answer to the number that was meant, too.
         self._likely: dict[tuple[str, str], int] = {}
         duplicated = [self.ids[i] for i, item in enumerate(self.items) if "#" in item]
@@ -89,10 +96,30 @@ class Searcher:
                 self._likely[key] = self.position[chunk.chunk_id]
 
     def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
         self.store.close()
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def token_set(self, position: int) -> frozenset[str]:
+        """The word tokens of one chunk's text, for copy detection and the answerer.
+
+        Tokenized on first use and cached (bounded): only hits need them, and
+        tokenizing every chunk at start-up took minutes at 10^5 chunks.
+        """
+        with self._token_lock:
+            cached = self._token_cache.get(position)
+            if cached is not None:
+                self._token_cache.move_to_end(position)
+                return cached
+        text = self.store.chunk_text(self.ids[position])
+        tokens = frozenset(tokenize(text))
+        with self._token_lock:
+            self._token_cache[position] = tokens
+            if len(self._token_cache) > TOKEN_CACHE_SIZE:
+                self._token_cache.popitem(last=False)
+        return tokens
 
     # ------------------------------------------------------------------ filters
     def allowed_mask(self, filters: Filters | None) -> np.ndarray | None:
@@ -125,15 +152,18 @@ class Searcher:
         depth = max(100, k * 10)
         ranked: dict[str, list[str]] = {}
         scores: dict[str, dict[str, float]] = {}
+        lexical: Future[list[tuple[str, float]]] | None = None
         if mode in ("bm25", "hybrid"):
-            found = self.bm25.search(tokenize(text), depth, allowed=allowed)
-            ranked["bm25"] = [chunk_id for chunk_id, _ in found]
-            scores["bm25"] = dict(found)
+            lexical = self._pool.submit(self._bm25_search, text, depth, allowed)
         if mode in ("dense", "hybrid"):
             vector = self.embedder.encode_queries([text])[0]
             found = self.dense.search(vector, depth, allowed=allowed)
             ranked["dense"] = [chunk_id for chunk_id, _ in found]
             scores["dense"] = dict(found)
+        if lexical is not None:
+            found = lexical.result()
+            ranked = {"bm25": [chunk_id for chunk_id, _ in found], **ranked}
+            scores["bm25"] = dict(found)
         if mode == "hybrid" and self.settings.fusion == "convex":
             fused = _fuse_convex(scores, self.settings.dense_weight)
         elif mode == "hybrid":
@@ -147,6 +177,10 @@ class Searcher:
             cited_ids = {chunk_id for chunk_id, _ in cited}
             fused = [(c, top + s) for c, s in cited] + [p for p in fused if p[0] not in cited_ids]
         return self._hits(fused, k, ranked, cited, all_copies)
+
+    def _bm25_search(self, text: str, depth: int,
+                     allowed: np.ndarray | None) -> list[tuple[str, float]]:
+        return self.bm25.search(query_tokens(text), depth, allowed=allowed)
 
     def _citation_hits(self, citation: Citation | None, allowed: np.ndarray | None,
                        fused: list[tuple[str, float]]) -> list[tuple[str, float]]:
@@ -225,14 +259,14 @@ class Searcher:
     def _duplicate_of(self, chunk_id: str, kept: list[str]) -> str | None:
         """The kept chunk this one repeats (a relayed copy in another letter), if any."""
         position = self.position[chunk_id]
-        tokens = self.token_sets[position]
+        tokens = self.token_set(position)
         if len(tokens) < 8:
             return None
         for other in kept:
             other_position = self.position[other]
             if self.doc_ids[other_position] == self.doc_ids[position]:
                 continue
-            other_tokens = self.token_sets[other_position]
+            other_tokens = self.token_set(other_position)
             union = len(tokens | other_tokens)
             if union and len(tokens & other_tokens) / union >= DUPLICATE_JACCARD:
                 return other

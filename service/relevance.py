@@ -13,7 +13,7 @@ key terms (the rare ones, by IDF) appear nowhere. A question that names a letter
 and item present in the index ("มท 0211.6/ว 10303 ข้อ 3.6") scores 1.0, since the
 citation lookup found exactly what was asked for. The score is lexical on purpose:
 it behaves the same with any embedding model, and it is cheap (token sets are
-precomputed by the Searcher).
+cached by the Searcher).
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ RELEVANCE_DEPTH = 5  # passages considered; lower ranks rarely rescue a question
 
 
 def hit_tokens(searcher: Searcher, hit: Hit) -> frozenset[str]:
-    """The passage's tokens (precomputed by the Searcher) plus its parent headings'."""
+    """The passage's tokens (cached by the Searcher) plus its parent headings'."""
     position = searcher.position.get(hit.chunk_id)
-    own = searcher.token_sets[position] if position is not None else frozenset(
+    own = searcher.token_set(position) if position is not None else frozenset(
         tokenize(hit.text))
     if not hit.parents:
         return own

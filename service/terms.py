@@ -4,7 +4,8 @@ answerer and the UI's highlighting.
 A question's terms are its PyThaiNLP tokens (`indexer.thai_tokens.tokenize`, the same
 tokens BM25 uses) without the interrogative words (อย่างไร, ใคร, เท่าไร ...), which say
 what is asked, not what it is about. Terms are weighted by inverse document frequency
-over the index's chunks, so "การค้ามนุษย์" counts for far more than "การ" or
+over the index's chunks (read from the BM25 index's posting lists, so nothing is
+tokenized again at start-up), so "การค้ามนุษย์" counts for far more than "การ" or
 "จังหวัด"; a term the index has never seen gets the largest weight, which is what
 makes a question about something absent from the circulars score low.
 """
@@ -15,15 +16,13 @@ import math
 import threading
 import weakref
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
-from indexer.thai_tokens import tokenize
+from indexer.thai_tokens import INTERROGATIVES, tokenize
 from retriever.search import Searcher
 
-QUESTION_WORDS = frozenset({
-    "อย่างไร", "ยังไง", "อะไร", "ใคร", "ไหน", "ที่ไหน", "แห่งใด", "ใด", "เมื่อไร", "เมื่อไหร่",
-    "เท่าไร", "เท่าไหร่", "กี่", "ไหม", "มั้ย", "หรือไม่", "หรือเปล่า", "บ้าง", "ทำไม", "แค่ไหน",
-    "เพียงใด", "ว่า", "คือ", "ครับ", "ค่ะ", "คะ", "นะ", "จะ", "ได้", "ต้อง", "ควร", "ให้", "ที่",
+QUESTION_WORDS = INTERROGATIVES | frozenset({
+    "ว่า", "คือ", "ครับ", "ค่ะ", "คะ", "นะ", "จะ", "ได้", "ต้อง", "ควร", "ให้", "ที่",
     "มี", "เป็น", "และ", "หรือ", "ของ", "ใน", "การ", "ความ", "ไป", "มา", "ทำ", "เรื่อง", "ข้อ",
     "what", "how", "who", "when", "where", "which", "why", "is", "the", "a", "of", "to", "in",
 })
@@ -41,15 +40,19 @@ def question_terms(question: str) -> list[str]:
 class Idf:
     """Inverse document frequency over one searcher's chunks (smoothed, always > 0)."""
 
-    def __init__(self, documents: Iterable[frozenset[str]]) -> None:
-        frequency: Counter[str] = Counter()
-        count = 0
-        for tokens in documents:
-            frequency.update(tokens)
-            count += 1
+    def __init__(self, frequency: Mapping[str, int], count: int) -> None:
         self.count = count
         self._frequency = frequency
         self.unseen = math.log((count + 1) / 0.5)
+
+    @classmethod
+    def of_documents(cls, documents: Iterable[Iterable[str]]) -> Idf:
+        frequency: Counter[str] = Counter()
+        count = 0
+        for tokens in documents:
+            frequency.update(set(tokens))
+            count += 1
+        return cls(frequency, count)
 
     def __call__(self, token: str) -> float:
         df = self._frequency.get(token, 0)
@@ -65,7 +68,7 @@ def idf_for(searcher: Searcher) -> Idf:
     with _LOCK:
         idf = _CACHE.get(searcher)
         if idf is None:
-            idf = Idf(searcher.token_sets)
+            idf = Idf(searcher.bm25.document_frequencies(), len(searcher))
             _CACHE[searcher] = idf
         return idf
 

@@ -124,3 +124,16 @@ def test_invalid_input_is_rejected() -> None:
         BM25Index.build([["ก"]], ["x", "y"])
     with pytest.raises(ValueError, match="method"):
         BM25Index.build([["ก"]], ["x"], method="tfidf")
+
+
+def test_document_frequencies_match_a_direct_count(index: BM25Index, tmp_path: Path) -> None:
+    from service.terms import Idf
+
+    token_lists = [tokenize(text) for text in CHUNKS.values()]
+    direct = Idf.of_documents(token_lists)
+    frequencies = index.document_frequencies()
+    assert frequencies == {t: direct._frequency[t] for t in frequencies}
+    assert set(frequencies) == {t for tokens in token_lists for t in tokens}
+    index.save(tmp_path / "bm25")
+    assert BM25Index.load(tmp_path / "bm25").document_frequencies() == frequencies
+    assert BM25Index.build([[]], ["empty"]).document_frequencies() == {}

@@ -140,3 +140,13 @@ def test_odd_inputs_do_not_crash(text: str) -> None:
 
 def test_emoji_inside_thai_keeps_the_word() -> None:
     assert "ยาเสพติด" in tokenize("😀ยาเสพติด😀")
+
+
+def test_query_tokens_drop_interrogatives_only() -> None:
+    from indexer.thai_tokens import query_tokens
+
+    assert query_tokens("ระยะเวลาดำเนินการคือช่วงไหน") == [
+        t for t in tokenize("ระยะเวลาดำเนินการคือช่วงไหน") if t != "ไหน"]
+    assert "ที่" in query_tokens("ที่ มท 0211.6 ให้ทำอะไร")
+    assert "อะไร" not in query_tokens("ที่ มท 0211.6 ให้ทำอะไร")
+    assert query_tokens("อะไร") == ["อะไร"]  # nothing else to search for
