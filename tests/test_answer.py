@@ -4,7 +4,6 @@ generators and their fallbacks, and text of a circular that tries to give orders
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,10 +21,12 @@ from service.answer import (
     relevance,
 )
 from service.citations import item_label, part_label, reference_label
+from service.extractive import answering_markers, extractive_answer
 from service.markers import check_markers
 from service.prompt import build_prompt
 from service.sentences import split_sentences
 from service.settings import ServiceSettings
+from service.terms import question_terms
 from tests.fakes import HashEmbedder
 from tests.test_service_helpers import build_seed_index, seed_searcher
 
@@ -104,6 +105,20 @@ def test_relayed_copies_are_not_repeated(searcher: Searcher) -> None:
     assert_grounded(result)
     assert result.answer.count("ขยายผลศูนย์จัดการกองทุนชุมชน") == 1
     assert len(set(result.answer.splitlines())) == len(result.answer.splitlines())
+
+
+def test_runner_up_is_quoted_only_when_it_covers_the_question_as_well(
+        searcher: Searcher) -> None:
+    question = "ขยายผลศูนย์จัดการกองทุนชุมชนให้ครอบคลุมพื้นที่ที่มีปัญหาหนี้ครัวเรือน"
+    top = searcher.search(question, k=1)[0]
+    unrelated = searcher.search("เตรียมความพร้อมรับมือสถานการณ์ในช่วงฤดูฝน", k=1)[0]
+    terms = question_terms(question)
+    assert answering_markers(searcher, terms, [top, unrelated]) == [1]
+    # The same passage again (say, a copy the duplicate check could not merge) answers as well.
+    twin = replace(top, chunk_id=top.chunk_id, doc_no="มท 9999/ว 1")
+    assert answering_markers(searcher, terms, [top, unrelated, twin]) == [1, 3]
+    text, used = extractive_answer(searcher, question, [top, unrelated])
+    assert used == [1] and "[2]" not in text
 
 
 def test_answer_respects_filters(searcher: Searcher) -> None:
@@ -305,14 +320,6 @@ def test_answer_uses_only_given_passages(searcher: Searcher) -> None:
     result = answer_question(searcher, QUESTION, k=2, generator=generator)
     assert [c.marker for c in result.citations] == [2]
     assert result.citations[0].chunk_id == hits[1].chunk_id
-
-
-def test_answers_are_fast_enough(searcher: Searcher) -> None:
-    answer_question(searcher, QUESTION)
-    started = time.perf_counter()
-    for _ in range(5):
-        answer_question(searcher, QUESTION)
-    assert (time.perf_counter() - started) / 5 < 1.0  # generous: a sanity check, not a benchmark
 
 
 def test_module_constants() -> None:
