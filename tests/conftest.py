@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -45,3 +46,16 @@ def real_embedder():  # type: ignore[no-untyped-def]
 
     settings = Settings()
     return load_embedder(settings.embedding_model, settings.cache_dir)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real uvicorn server on a free loopback port, serving the seed index (fake embedder)."""
+    from service.app import create_app
+    from service.settings import ServiceSettings
+    from tests.test_service_helpers import build_seed_index, running_server, seed_searcher
+
+    index_dir = build_seed_index(tmp_path_factory.mktemp("server-index"))
+    app = create_app(ServiceSettings(index_dir=index_dir), searcher=seed_searcher(index_dir))
+    with running_server(app) as url:
+        yield url

@@ -10,7 +10,6 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ from retriever.search import Searcher
 from service.app import create_app
 from service.settings import ServiceSettings
 from tests.conftest import CORPUS, ROOT
-from tests.test_service_helpers import build_seed_index, running_server, seed_searcher
+from tests.test_service_helpers import running_server
 
 QUESTIONS = [
     "น้ำท่วมต้องเตรียมรับมืออย่างไร",
@@ -37,14 +36,6 @@ QUESTIONS = [
     "Soft Power ส่งเสริมการท่องเที่ยว",
     "ศูนย์ดำรงธรรมรับเรื่องร้องเรียน",
 ]
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    index_dir = build_seed_index(tmp_path_factory.mktemp("server-index"))
-    app = create_app(ServiceSettings(index_dir=index_dir), searcher=seed_searcher(index_dir))
-    with running_server(app) as url:
-        yield url
 
 
 def raw_get(url: str, path: str) -> tuple[int, str]:

@@ -16,10 +16,6 @@ from typing import Any
 
 import pytest
 
-from service.app import create_app
-from service.settings import ServiceSettings
-from tests.test_service_helpers import build_seed_index, running_server, seed_searcher
-
 pytestmark = pytest.mark.browser
 
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -35,14 +31,6 @@ def _chromium() -> str | None:
         if found:
             return found
     return None
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    index_dir = build_seed_index(tmp_path_factory.mktemp("browser-index"))
-    app = create_app(ServiceSettings(index_dir=index_dir), searcher=seed_searcher(index_dir))
-    with running_server(app) as url:
-        yield url
 
 
 @pytest.fixture()
