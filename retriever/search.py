@@ -26,7 +26,7 @@ from typing import Literal
 
 import numpy as np
 
-from circulars.models import Chunk, Hit
+from circulars.models import Chunk, Hit, Letter
 from circulars.settings import Settings
 from indexer.bm25_index import BM25Index
 from indexer.build import STORE_FILE
@@ -84,6 +84,16 @@ class Searcher:
         for i, row in enumerate(rows):
             self._positions.setdefault(row["doc_id"], []).append(i)
         self._letters = {le.id: le for le in self.store.letters()}
+        # Letters by document number and by running number ("/ว 10303"), and the letters
+        # citing each: a citation lookup is then a dict read, not a scan of every letter.
+        self._named: dict[str, list[Letter]] = {}
+        self._citing: dict[str, list[Letter]] = {}
+        for letter in self._letters.values():
+            for key in _letter_keys(letter.doc_no):
+                self._named.setdefault(key, []).append(letter)
+            cited = {key for ref in letter.references for key in _letter_keys(ref.doc_no)}
+            for key in cited:
+                self._citing.setdefault(key, []).append(letter)
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="bm25")
         self._token_cache: OrderedDict[int, frozenset[str]] = OrderedDict()
         self._token_lock = threading.Lock()
@@ -92,8 +102,8 @@ class Searcher:
         duplicated = [self.ids[i] for i, item in enumerate(self.items) if "#" in item]
         for chunk in self.store.chunks_by_ids(duplicated).values():
             if "likely_item" in chunk.meta:
-                key = (chunk.doc_id, chunk.meta["likely_item"])
-                self._likely[key] = self.position[chunk.chunk_id]
+                meant = (chunk.doc_id, chunk.meta["likely_item"])
+                self._likely[meant] = self.position[chunk.chunk_id]
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -186,12 +196,8 @@ class Searcher:
                        fused: list[tuple[str, float]]) -> list[tuple[str, float]]:
         if citation is None:
             return []
-        if citation.doc_no:
-            letters = [le for le in self._letters.values() if le.doc_no == citation.doc_no]
-        else:
-            suffix = f"/ว {citation.running_number}"
-            letters = [le for le in self._letters.values()
-                       if le.doc_no and le.doc_no.endswith(suffix)]
+        wanted = citation.doc_no or f"/ว {citation.running_number}"
+        letters = self._named.get(wanted, [])
         hits: list[tuple[str, float]] = []
         if letters and citation.item:
             for letter in letters:
@@ -205,10 +211,8 @@ class Searcher:
                     if self.doc_ids[self.position[chunk_id]] in named][:20]
         else:
             # Not a letter we hold: the letters that cite it answer "which letter refers to ...".
-            wanted = citation.doc_no or f"/ว {citation.running_number}"
-            for letter in self._letters.values():
-                if any(r.doc_no == wanted or r.doc_no.endswith(wanted) for r in letter.references):
-                    hits.extend((self.ids[p], 0.0) for p in self._positions_of(letter.id, "p1"))
+            for letter in self._citing.get(wanted, []):
+                hits.extend((self.ids[p], 0.0) for p in self._positions_of(letter.id, "p1"))
         if allowed is not None:
             hits = [h for h in hits if allowed[self.position[h[0]]]]
         return hits
@@ -271,6 +275,16 @@ class Searcher:
             if union and len(tokens & other_tokens) / union >= DUPLICATE_JACCARD:
                 return other
         return None
+
+
+def _letter_keys(doc_no: str | None) -> list[str]:
+    """The keys a citation may name a letter by: its number, and "/ว N" for a ว number."""
+    if not doc_no:
+        return []
+    keys = [doc_no]
+    if "/ว " in doc_no:
+        keys.append("/ว " + doc_no.rsplit("/ว ", 1)[1])
+    return keys
 
 
 def _loose(item: str) -> str:
