@@ -97,6 +97,8 @@ class Searcher:
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="bm25")
         self._token_cache: OrderedDict[int, frozenset[str]] = OrderedDict()
         self._token_lock = threading.Lock()
+        self._closing = threading.Event()
+        self._pool.submit(self._warm_token_cache)
         # Items printed out of sequence answer to the number that was meant, too.
         self._likely: dict[tuple[str, str], int] = {}
         duplicated = [self.ids[i] for i, item in enumerate(self.items) if "#" in item]
@@ -106,17 +108,28 @@ class Searcher:
                 self._likely[meant] = self.position[chunk.chunk_id]
 
     def close(self) -> None:
+        self._closing.set()
         self._pool.shutdown(wait=True, cancel_futures=True)
         self.store.close()
 
     def __len__(self) -> int:
         return len(self.ids)
 
+    def _warm_token_cache(self) -> None:
+        """Fill the token cache in the background after loading, so the first queries
+        do not pay for tokenizing their hits (seconds for a small index; for a large one
+        it stops at the cache size, and queries are answered meanwhile)."""
+        for start in range(0, min(len(self.ids), TOKEN_CACHE_SIZE), 200):
+            if self._closing.is_set():
+                return
+            for position in range(start, min(start + 200, len(self.ids), TOKEN_CACHE_SIZE)):
+                self.token_set(position)
+
     def token_set(self, position: int) -> frozenset[str]:
         """The word tokens of one chunk's text, for copy detection and the answerer.
 
-        Tokenized on first use and cached (bounded): only hits need them, and
-        tokenizing every chunk at start-up took minutes at 10^5 chunks.
+        Cached (bounded) and tokenized on first use or by the background warm-up:
+        tokenizing every chunk before answering took minutes at 10^5 chunks.
         """
         with self._token_lock:
             cached = self._token_cache.get(position)
