@@ -44,6 +44,7 @@ def load_embedder_for(settings: Settings) -> Any:
     return load_embedder(
         settings.embedding_model, settings.cache_dir, dtype=settings.embedding_dtype,
         query_prompt=settings.query_prompt, passage_prompt=settings.passage_prompt,
+        query_runtime=settings.query_runtime,
     )
 
 

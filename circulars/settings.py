@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     embedding_model: str = DEFAULT_MODEL
     embedding_dtype: Literal["float32", "bfloat16"] = "float32"
     embedding_batch_size: int = 32
+    # Queries (one short text each) run through ONNX Runtime, about 3x faster than
+    # PyTorch here; "torch" keeps them on PyTorch. Passages always use PyTorch.
+    query_runtime: Literal["onnx", "torch"] = "onnx"
     query_prompt: str | None = None
     passage_prompt: str | None = None
 

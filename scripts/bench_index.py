@@ -151,8 +151,9 @@ def main() -> int:
                              "(latency before/after a change without rebuilding)")
     args = parser.parse_args()
     settings = Settings(max_file_bytes=1 << 30)
-    embedder = load_embedder(settings.embedding_model, settings.cache_dir)
-    print(f"model {embedder.model_name}, torch threads {os.cpu_count()} cpus", file=sys.stderr)
+    embedder = load_embedder(settings.embedding_model, settings.cache_dir,
+                             query_runtime=settings.query_runtime)
+    print(f"{embedder!r}, {os.cpu_count()} cpus", file=sys.stderr)
 
     if not args.skip_throughput:
         throughput_table(settings, embedder, args.embed_chunks)

