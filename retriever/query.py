@@ -37,15 +37,35 @@ class Citation:
 
 
 def validate_query(query: str, max_chars: int) -> str:
+    """The query as searched (clean Unicode, trimmed), or QueryError saying what is wrong.
+
+    The length limit counts that trimmed text, so the API, the UI and the CLI agree on
+    what "too long" means whatever whitespace or zero-width characters surround it.
+    """
+    _check_encodable(query or "")
     text = clean_unicode(query or "").strip()
     if not text:
         raise QueryError("กรุณาพิมพ์คำถาม", "the query is empty")
-    if len(query) > max_chars:
+    if len(text) > max_chars:
         raise QueryError(
-            f"คำถามยาวเกิน {max_chars:,} ตัวอักษร ({len(query):,})",
-            f"the query is longer than {max_chars:,} characters ({len(query):,})",
+            f"คำถามยาวเกิน {max_chars:,} ตัวอักษร ({len(text):,})",
+            f"the query is longer than {max_chars:,} characters ({len(text):,})",
         )
     return text
+
+
+def _check_encodable(query: str) -> None:
+    # A lone UTF-16 surrogate (JSON "\ud800") survives JSON parsing as a Python str
+    # but breaks the tokenizer, SQLite and every UTF-8 writer further on.
+    try:
+        query.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise QueryError(
+            f"คำถามมีอักขระที่ไม่ใช่ Unicode ที่ถูกต้อง (ตำแหน่งที่ {error.start + 1}) "
+            "กรุณาพิมพ์ใหม่",
+            f"the query has a character that is not valid Unicode (a lone surrogate at "
+            f"position {error.start + 1}) and cannot be read as UTF-8",
+        ) from None
 
 
 def normalize_item_path(raw: str) -> str:

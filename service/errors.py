@@ -74,6 +74,9 @@ def translate_error(error: dict[str, Any]) -> dict[str, str]:
         th, en = f"ต้องระบุ{label}", f"{field} is required"
     elif kind in ("string_type",):
         th, en = f"{label}ต้องเป็นข้อความ", f"{field} must be a string"
+    elif kind == "string_unicode":
+        th, en = (f"{label}มีอักขระที่ไม่ใช่ Unicode ที่ถูกต้อง",
+                  f"{field} has a character that is not valid Unicode (e.g. a lone surrogate)")
     elif kind in ("int_type", "int_parsing", "int_from_float"):
         th, en = f"{label}ต้องเป็นจำนวนเต็ม", f"{field} must be an integer"
     elif kind == "greater_than_equal":

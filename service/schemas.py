@@ -1,7 +1,8 @@
 """Request and response schemas of the HTTP API.
 
 They are pydantic models apart from the core dataclasses (`circulars.models`), so
-the API can validate input strictly (unknown fields are refused, k is bounded) and
+the API can validate input strictly (unknown fields are refused, k is a bounded JSON
+integer: `true`, `"5"` and `5.0` are refused rather than read as 1 or 5) and
 add readable fields (Thai dates, citation labels) without changing the core.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
 from circulars.models import Answer, Chunk, Citation, Hit, Letter
 from indexer.thai_dates import thai_date
@@ -54,14 +55,14 @@ def filters_of(body: FiltersIn | None) -> Filters | None:
 
 class SearchRequest(_Strict):
     query: str = Field(description="the question or keywords, Thai or English")
-    k: int = Field(10, ge=1, le=MAX_K)
+    k: StrictInt = Field(10, ge=1, le=MAX_K)
     mode: Mode = "hybrid"
     filters: FiltersIn | None = None
 
 
 class AskRequest(_Strict):
     question: str
-    k: int = Field(5, ge=1, le=MAX_K)
+    k: StrictInt = Field(5, ge=1, le=MAX_K)
     filters: FiltersIn | None = None
     generator: str | None = Field(
         None, max_length=200,
@@ -234,5 +235,6 @@ class HealthResponse(BaseModel):
     chunks: int | None
     letters: int | None
     model: str | None
+    query_runtime: str | None = None
     manifest: dict[str, Any] | None
     generator: GeneratorHealth
