@@ -10,11 +10,15 @@ reads top to bottom:
    citation, rather than stitching unrelated text together.
 3. With a generator: build the prompt (`service.prompt`), generate within the
    generator's timeout, then keep only the [n] markers that name a given passage
-   (`service.markers`). Removed markers, a timeout, an error or an answer left
-   with no valid marker are reported in `warnings`, and the extractive answer is
-   used instead. A generated "not in the circulars" with no marker is a not-found
-   answer.
+   (`service.markers`). Removed markers are reported in `warnings`; a timeout, an
+   error, an answer that is empty or only punctuation once its markers are gone, or
+   one left with no valid marker is reported there too, and the extractive answer
+   is used instead. A generated answer stating `NOT_FOUND_TEXT` is a not-found
+   answer, whatever else it says or cites (see `_generated`).
 4. Without one, or on fallback: the extractive answer (`service.extractive`).
+
+`notes` are warnings the caller already has (e.g. the configured generator could
+not be loaded); they come first in the answer's `warnings`.
 
 Citations are built only from the passages that were given, by marker number, so
 an answer can never cite a letter or item it was not shown. Query errors
@@ -34,12 +38,14 @@ passages, but without the quoted answer and its citations.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from circulars.models import Answer, Hit
 from retriever.search import Filters, Searcher
 from service.citations import citation_for
 from service.extractive import extractive_answer
 from service.generators import DEFAULT_TIMEOUT, Generator
-from service.markers import check_markers
+from service.markers import check_markers, has_content, states_not_found
 from service.prompt import NOT_FOUND_TEXT, build_prompt
 from service.relevance import relevance
 
@@ -61,16 +67,17 @@ def answer_question(searcher: Searcher, question: str, k: int = 5,
 
 def answer(searcher: Searcher, question: str, *, k: int = 5, filters: Filters | None = None,
            generator: Generator | None = None, min_score: float | None = None,
-           mode: str = "hybrid") -> Answer:
-    """`answer_question` with the retrieval mode as well (the UI's power-user setting)."""
+           mode: str = "hybrid", notes: Sequence[str] = ()) -> Answer:
+    """`answer_question` with the retrieval mode (the UI's power-user setting) and the
+    caller's `notes` (warnings it already has) as well."""
     hits = searcher.search(question, k=k, mode=mode, filters=filters)
     threshold = DEFAULT_MIN_SCORE if min_score is None else min_score
     score = relevance(searcher, question, hits)
     if not hits or score < threshold:
         return Answer(question, NOT_FOUND_TEXT, [], hits, EXTRACTIVE, not_found=True, warnings=[
-            f"ไม่มีข้อความที่เกี่ยวข้องพอ / nothing relevant enough: relevance {score:.3f} "
-            f"< min_score {threshold:.3f}"])
-    warnings: list[str] = []
+            *notes, f"ไม่มีข้อความที่เกี่ยวข้องพอ / nothing relevant enough: relevance "
+            f"{score:.3f} < min_score {threshold:.3f}"])
+    warnings = list(notes)
     if generator is not None:
         generated = _generated(generator, question, hits, warnings)
         if generated is not None:
@@ -99,11 +106,22 @@ def _generated(generator: Generator, question: str, hits: list[Hit],
     if checked.invalid:
         warnings.append(f"{name}: ลบเลขอ้างอิงที่ไม่มีข้อความ / removed markers naming no "
                         f"given passage: {' '.join(checked.invalid)}")
+    if states_not_found(checked.text):
+        # The model read the passages and said they do not answer. Its markers do not
+        # undo that: showing cited text as "the answer" would lend the citations an
+        # authority the model itself denied, and an extractive answer would quote the
+        # passages it rejected. A not-found answer keeps the passages in view, so a
+        # reader who disagrees still has them; the dropped markers are reported.
+        dropped = (f"; ไม่ใช้เลขอ้างอิงที่ให้มา / its markers were dropped: "
+                   f"{' '.join(f'[{m}]' for m in checked.valid)}" if checked.valid else "")
+        return Answer(question, NOT_FOUND_TEXT, [], hits, name, not_found=True,
+                      warnings=[*warnings, f"{name}: ข้อความที่ค้นได้ไม่ตอบคำถาม / "
+                                f"the passages do not answer the question{dropped}"])
+    if not has_content(checked.text):
+        warnings.append(f"{name}: คำตอบว่างหรือมีแต่เครื่องหมาย / the answer is empty or only "
+                        "punctuation; ใช้คำตอบแบบคัดข้อความแทน / extractive answer instead")
+        return None
     if not checked.valid:
-        if NOT_FOUND_TEXT in checked.text:
-            return Answer(question, NOT_FOUND_TEXT, [], hits, name, not_found=True,
-                          warnings=[*warnings, f"{name}: ข้อความที่ค้นได้ไม่ตอบคำถาม / "
-                                    "the passages do not answer the question"])
         warnings.append(f"{name}: คำตอบไม่มีเลขอ้างอิงที่ถูกต้อง / no valid citation in the "
                         "answer; ใช้คำตอบแบบคัดข้อความแทน / extractive answer instead")
         return None

@@ -69,9 +69,10 @@ def search(body: SearchRequest, state: State) -> SearchResponse:
 def ask(body: AskRequest, state: State) -> AskResponse:
     """A grounded Thai answer with [n] markers, its citations and the passages behind it."""
     question = validate_query(body.question, state.settings.max_query_chars)
-    generator = state.generator_for(body.generator)
+    generator, notes = state.generator_for(body.generator)
     result = answer(state.searcher(), question, k=body.k, filters=filters_of(body.filters),
-                    generator=generator, min_score=state.settings.min_score, mode=body.mode)
+                    generator=generator, min_score=state.settings.min_score, mode=body.mode,
+                    notes=notes)
     return AskResponse.of(result)
 
 

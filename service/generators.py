@@ -143,6 +143,17 @@ class OpenAIChatGenerator:
         return content
 
 
+def configured_name(settings: ServiceSettings) -> str | None:
+    """The name the configured generator has once loaded (None for extractive), so a
+    request can ask for it by name even when it failed to load."""
+    model = settings.generator_model
+    if settings.generator == "extractive" or not model:
+        return None
+    if settings.generator == "transformers":
+        return f"transformers:{Path(model).name}"
+    return f"openai:{model}"
+
+
 def load_generator(settings: ServiceSettings) -> Generator | None:
     """The configured generator, or None for the extractive answerer."""
     if settings.generator == "extractive":

@@ -3,15 +3,19 @@
 A model may cite a passage that does not exist ([7] when five were given), write
 markers in Thai digits ([๒]) or group them ([1, 3]). Valid numbers are rewritten as
 plain [n] markers; the others are removed and reported, so an answer can only cite
-what it was shown.
+what it was shown. `has_content` and `states_not_found` read what is left once the
+markers are gone: whether anything was said at all, and whether the model said the
+passages do not answer.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
-from indexer.normalize import to_arabic_digits
+from indexer.normalize import clean_unicode, to_arabic_digits
+from service.prompt import NOT_FOUND_TEXT
 
 MARKER_RE = re.compile(r"\[\s*([0-9๐-๙]{1,4}(?:\s*[,，、]\s*[0-9๐-๙]{1,4})*)\s*\]")
 _REASONING_RE = re.compile(r"<think>.*?(?:</think>|$)", re.DOTALL)
@@ -43,3 +47,23 @@ def check_markers(text: str, passages: int) -> CheckedAnswer:
     cleaned = MARKER_RE.sub(rewrite, text)
     result.text = _SPACE_BEFORE_PUNCT_RE.sub("", cleaned).strip()
     return result
+
+
+def has_content(text: str) -> bool:
+    """Whether `text`, markers aside, has a letter or a digit: "[1]", "... [2]" or "–" say
+    nothing, however validly they cite."""
+    bare = MARKER_RE.sub("", text)
+    return any(unicodedata.category(ch)[0] in "LN" for ch in bare)
+
+
+def _squeezed(text: str) -> str:
+    return "".join(clean_unicode(text).split())
+
+
+_NOT_FOUND_SQUEEZED = _squeezed(NOT_FOUND_TEXT)
+
+
+def states_not_found(text: str) -> bool:
+    """Whether `text` contains the prompt's not-found sentence, however it was spaced or
+    composed (a model may break the line or write sara am as two characters)."""
+    return _NOT_FOUND_SQUEEZED in _squeezed(MARKER_RE.sub("", text))

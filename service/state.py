@@ -26,18 +26,24 @@ import sqlite3
 import threading
 import time
 from dataclasses import asdict
-from typing import Any
+from typing import Any, get_args
 
 from indexer.embedder import Embedder
 from indexer.manifest import CURRENT_FILE, IndexProblem
 from retriever.search import Searcher
 from service.errors import ApiError, split_message
-from service.generators import Generator, GeneratorError, load_generator
-from service.settings import ServiceSettings
+from service.generators import (
+    Generator,
+    GeneratorError,
+    configured_name,
+    load_generator,
+)
+from service.settings import GeneratorKind, ServiceSettings
 
 log = logging.getLogger(__name__)
 WARM_UP_QUERY = "การเตรียมความพร้อมรับมือสาธารณภัย"
 EXTRACTIVE = "extractive"
+_KINDS = frozenset(get_args(GeneratorKind))
 
 
 def load_service_embedder(settings: ServiceSettings) -> Embedder:
@@ -45,7 +51,8 @@ def load_service_embedder(settings: ServiceSettings) -> Embedder:
 
     return load_embedder(
         settings.embedding_model, settings.cache_dir, dtype=settings.embedding_dtype,
-        query_prompt=settings.query_prompt, passage_prompt=settings.passage_prompt)
+        query_prompt=settings.query_prompt, passage_prompt=settings.passage_prompt,
+        query_runtime=settings.query_runtime)
 
 
 def open_searcher(settings: ServiceSettings, embedder: Embedder, warm: bool = True) -> Searcher:
@@ -57,6 +64,14 @@ def open_searcher(settings: ServiceSettings, embedder: Embedder, warm: bool = Tr
         except Exception as error:  # warming up is an optimisation only
             log.warning("warm-up query failed: %s", error)
     return searcher
+
+
+def unavailable_note(name: str, reason: str) -> str:
+    """The warning for an answer that is extractive because generator `name` cannot be
+    used; `reason` is "Thai / English", as GeneratorError messages are, or one text."""
+    thai, english = split_message(reason)
+    return (f"ตัวสร้างคำตอบ {name} ใช้ไม่ได้: {thai}; ใช้คำตอบแบบคัดข้อความแทน / "
+            f"generator {name} is unavailable: {english}; extractive answer instead")
 
 
 class IndexUnavailable(ApiError):
@@ -165,21 +180,39 @@ class ServiceState:
         finally:
             self._reloading = False
 
-    def generator_for(self, requested: str | None) -> Generator | None:
-        """The generator a request asks for: None (extractive) or the configured one."""
-        if requested is None or not requested.strip():
-            return self.generator
-        wanted = requested.strip()
-        if wanted == EXTRACTIVE:
-            return None
+    def generator_for(self, requested: str | None) -> tuple[Generator | None, list[str]]:
+        """The generator a request asks for (None: extractive), and a warning when it is a
+        known one that cannot be used, so the answer says why it is extractive.
+
+        Known: the generator kinds and the configured generator's name. Any other name
+        is a mistake in the request (422 unknown_generator), not a reason to fall back.
+        """
         generator = self.generator
+        wanted = (requested or "").strip()
+        if not wanted:
+            if generator is not None or self.settings.generator == EXTRACTIVE:
+                return generator, []
+            wanted = self.settings.generator
+        if wanted == EXTRACTIVE:
+            return None, []
         if generator is not None and wanted in (generator.name, self.settings.generator):
-            return generator
+            return generator, []
+        if wanted in _KINDS or wanted == configured_name(self.settings):
+            return None, [unavailable_note(wanted, self._unavailable_reason(wanted))]
         available = [EXTRACTIVE] + ([generator.name] if generator is not None else [])
         raise ApiError(422, "unknown_generator",
                        f"ไม่มีตัวสร้างคำตอบ {wanted!r} ใช้ได้: {', '.join(available)}",
                        f"no generator {wanted!r}; available: {', '.join(available)}",
                        available=available)
+
+    def _unavailable_reason(self, wanted: str) -> str:
+        configured = self.settings.generator
+        if wanted.split(":", 1)[0] != configured:
+            return (f"ไม่ได้ตั้งค่าไว้ในเซิร์ฟเวอร์นี้ (CIRCULARS_GENERATOR={configured}) / "
+                    f"not configured on this server (CIRCULARS_GENERATOR={configured})")
+        if self.generator_error:
+            return self.generator_error
+        return "ยังโหลดไม่เสร็จ / not loaded (yet)"
 
     def health(self) -> tuple[bool, dict[str, Any]]:
         try:
@@ -197,6 +230,8 @@ class ServiceState:
             "chunks": len(searcher) if searcher else None,
             "letters": searcher.manifest.counts.get("letters") if searcher else None,
             "model": self.embedder.model_name if self.embedder is not None else None,
+            # "onnx" or "torch": whether queries got the fast path (see indexer.onnx_query)
+            "query_runtime": getattr(self.embedder, "query_runtime", None),
             "manifest": asdict(searcher.manifest) if searcher else None,
             "generator": {"configured": self.settings.generator,
                           "name": generator.name if generator is not None else None,

@@ -22,7 +22,7 @@ from service.answer import (
 )
 from service.citations import item_label, part_label, reference_label
 from service.extractive import answering_markers, extractive_answer
-from service.markers import check_markers
+from service.markers import check_markers, has_content, states_not_found
 from service.prompt import build_prompt
 from service.sentences import split_sentences
 from service.settings import ServiceSettings
@@ -154,7 +154,7 @@ def test_min_score_is_the_threshold(searcher: Searcher) -> None:
 
 
 def test_bad_questions_raise(searcher: Searcher) -> None:
-    for question in ("", "  \n", "\u200b"):
+    for question in ("", "  \n", "\u200b", "\ud800x", "ยา\udfff"):
         with pytest.raises(QueryError):
             answer_question(searcher, question)
     with pytest.raises(QueryError):
@@ -224,7 +224,11 @@ def test_invalid_markers_are_removed_and_reported(searcher: Searcher) -> None:
     ("คำตอบ [8] [12]", "no valid citation"),
     (TimeoutError("slow"), "timed out"),
     (RuntimeError("model exploded"), "model exploded"),
-    ("", "no valid citation"),
+    ("", "empty or only punctuation"),
+    ("[1]", "empty or only punctuation"),
+    ("... [1] – [2] !!", "empty or only punctuation"),
+    ("<think>ข้อ 3.6 ว่าอย่างไร</think> [1]。", "empty or only punctuation"),
+    ("\u200b \n [๑][2]\t", "empty or only punctuation"),
 ])
 def test_generator_failures_fall_back_to_extractive(searcher: Searcher,
                                                     reply: str | Exception,
@@ -240,6 +244,29 @@ def test_generator_saying_not_found_is_a_not_found_answer(searcher: Searcher) ->
     generator = ScriptedGenerator(f"{NOT_FOUND_TEXT}")
     result = answer_question(searcher, QUESTION, generator=generator)
     assert result.not_found and result.citations == [] and result.answer == NOT_FOUND_TEXT
+
+
+@pytest.mark.parametrize("reply", [
+    f"{NOT_FOUND_TEXT} [1]",
+    f"หน่วยงานหลักคือสำนักงานพัฒนาสังคมฯ [1] ส่วนงบประมาณ{NOT_FOUND_TEXT} [2]",
+    "ไม่พบข้อมูล ในหนังสือเวียน\nที่มีอยู่ [๑]",
+    f"[7] {NOT_FOUND_TEXT}",
+])
+def test_generator_stating_not_found_with_markers_is_not_found(searcher: Searcher,
+                                                              reply: str) -> None:
+    result = answer_question(searcher, QUESTION, generator=ScriptedGenerator(reply))
+    assert result.not_found and result.answer == NOT_FOUND_TEXT and result.citations == []
+    assert result.generator == "fake:scripted" and result.passages
+    assert any("do not answer" in w for w in result.warnings), result.warnings
+    if MARKER_RE.search(check_markers(reply, len(result.passages)).text):
+        assert any("markers were dropped" in w for w in result.warnings), result.warnings
+
+
+def test_notes_come_first_in_the_warnings(searcher: Searcher) -> None:
+    note = "ตัวสร้างคำตอบ openai ใช้ไม่ได้ / generator openai is unavailable"
+    assert answer(searcher, QUESTION, notes=[note]).warnings == [note]
+    refused = answer(searcher, "quantum chromodynamics lattice", notes=[note])
+    assert refused.not_found and refused.warnings[0] == note and len(refused.warnings) == 2
 
 
 def test_generator_is_not_called_when_nothing_is_relevant(searcher: Searcher) -> None:
@@ -283,6 +310,13 @@ def test_check_markers() -> None:
     assert checked.text == "ก [1] ข [3] ค [2] ง"
     assert checked.valid == [1, 3, 2] and checked.invalid == ["[2,4]", "[ 5 ]"]
     assert check_markers("ไม่มีเลย", 3).valid == []
+
+
+def test_content_and_not_found_checks() -> None:
+    assert not has_content("") and not has_content(" [1] ... – ! [2, 3] ")
+    assert has_content("ก [1]") and has_content("30 [1]") and has_content("yes [1]")
+    assert states_not_found(f"{NOT_FOUND_TEXT}") and states_not_found("ไม่พบข้อมูลใน หนังสือเวียนที่มีอยู่")
+    assert not states_not_found("ไม่พบข้อมูลการระบาด [1]")
 
 
 def test_sentence_units() -> None:

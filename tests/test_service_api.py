@@ -3,6 +3,7 @@ and a missing, mismatched or rebuilt index."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -101,6 +102,67 @@ def test_ask_not_found_and_generator_choice(client: TestClient) -> None:
     assert detail(response)["code"] == "unknown_generator"
 
 
+@pytest.fixture(scope="module")
+def broken_openai(index_dir: Path) -> Iterator[TestClient]:
+    """CIRCULARS_GENERATOR=openai with a model but no URL: configured, cannot load."""
+    settings = ServiceSettings(index_dir=index_dir, generator="openai",
+                               generator_model="llama3")
+    app = create_app(settings, searcher=seed_searcher(index_dir), with_ui=False)
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def test_configured_but_broken_generator_falls_back_with_a_warning(
+        broken_openai: TestClient) -> None:
+    health = broken_openai.get("/api/health").json()["generator"]
+    assert health["available"] is False and "CIRCULARS_GENERATOR_URL" in health["error"]
+    for requested in (None, "openai", "openai:llama3"):
+        body: dict[str, Any] = {"question": "มท 0211.6/ว 10303 ข้อ 3.6 ว่าอย่างไร"}
+        if requested:
+            body["generator"] = requested
+        response = broken_openai.post("/api/ask", json=body)
+        assert response.status_code == 200, (requested, response.text)
+        answer = response.json()
+        assert answer["generator"] == "extractive" and answer["citations"], answer
+        warning = answer["warnings"][0]
+        assert f"generator {requested or 'openai'} is unavailable" in warning, warning
+        assert "CIRCULARS_GENERATOR_URL" in warning and "ตัวสร้างคำตอบ" in warning
+    response = broken_openai.post("/api/ask", json={"question": "quantum chromodynamics"})
+    assert response.json()["not_found"] and "unavailable" in response.json()["warnings"][0]
+    response = broken_openai.post("/api/ask", json={"question": "ยาเสพติด",
+                                                    "generator": "extractive"})
+    assert response.status_code == 200 and response.json()["warnings"] == []
+    response = broken_openai.post("/api/ask", json={"question": "ยาเสพติด", "generator": "gpt-9"})
+    assert response.status_code == 422 and detail(response)["code"] == "unknown_generator"
+
+
+def test_broken_local_model_folder_falls_back_with_a_warning(index_dir: Path,
+                                                             tmp_path: Path) -> None:
+    folder = tmp_path / "not-a-model"
+    folder.mkdir()
+    (folder / "config.json").write_text("{broken", encoding="utf-8")
+    settings = ServiceSettings(index_dir=index_dir, generator="transformers",
+                               generator_model=str(folder))
+    app = create_app(settings, searcher=seed_searcher(index_dir), with_ui=False)
+    with TestClient(app) as client:
+        response = client.post("/api/ask", json={"question": "ยาเสพติด"})
+        assert response.status_code == 200
+        warning = response.json()["warnings"][0]
+        assert "generator transformers is unavailable" in warning and str(folder) in warning
+        response = client.post("/api/ask", json={"question": "ยาเสพติด",
+                                                 "generator": "transformers:not-a-model"})
+        assert response.status_code == 200 and "unavailable" in response.json()["warnings"][0]
+
+
+def test_known_generator_not_configured_falls_back(client: TestClient) -> None:
+    response = client.post("/api/ask", json={"question": "ยาเสพติด", "generator": "openai"})
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["generator"] == "extractive"
+    assert "not configured on this server (CIRCULARS_GENERATOR=extractive)" in (
+        answer["warnings"][0])
+
+
 # ------------------------------------------------------------ letters, chunks
 def test_letter_view_locates_its_chunks(client: TestClient) -> None:
     hit = client.post("/api/search", json={"query": "มท 0211.6/ว 10303 ข้อ 3.6", "k": 1}
@@ -135,6 +197,7 @@ def test_health(client: TestClient) -> None:
     assert body["status"] == "ok" and body["problem"] is None
     assert body["chunks"] > 200 and body["letters"] == 8
     assert body["model"] == "test-hash-embedder"
+    assert body["query_runtime"] is None  # the fake embedder has no fast path
     assert body["manifest"]["model"] == "test-hash-embedder"
     assert body["generator"] == {"configured": "extractive", "name": None, "available": True,
                                  "error": None}
@@ -156,6 +219,10 @@ def test_openapi_and_home(client: TestClient) -> None:
     ({"question": "ยาเสพติด", "k": 0}, 422, "invalid", "at least 1"),
     ({"question": "ยาเสพติด", "k": 51}, 422, "invalid", "at most 50"),
     ({"question": "ยาเสพติด", "k": "ห้า"}, 422, "invalid", "integer"),
+    ({"question": "ยาเสพติด", "k": True}, 422, "invalid", "k must be an integer"),
+    ({"question": "ยาเสพติด", "k": "5"}, 422, "invalid", "k must be an integer"),
+    ({"question": "ยาเสพติด", "k": 5.0}, 422, "invalid", "k must be an integer"),
+    ({"question": "  " + "ก" * 2_001 + "\n"}, 422, "bad_query", "(2,001)"),
     ({"question": "ยาเสพติด", "mode": "magic"}, 422, "invalid", "mode must be one of"),
     ({"question": 42}, 422, "invalid", "must be a string"),
     ({}, 422, "invalid", "question is required"),
@@ -185,10 +252,41 @@ def test_malformed_bodies(client: TestClient, body: bytes) -> None:
 
 def test_bad_search_requests(client: TestClient) -> None:
     for payload in ({"query": " "}, {"query": "x", "k": 1000}, {"query": "x", "mode": "BM25"},
-                    {"q": "ยา"}):
+                    {"q": "ยา"}, {"query": "x", "k": True}, {"query": "x", "k": "5"},
+                    {"query": "x", "k": 5.0}):
         response = client.post("/api/search", json=payload)
         assert response.status_code == 422, payload
         detail(response)
+
+
+def test_length_limit_counts_the_trimmed_question(client: TestClient) -> None:
+    padded = "\n  " + "ก" * 2_000 + " \t\u200b"
+    for path, body in (("/api/ask", {"question": padded}),
+                       ("/api/search", {"query": padded, "k": 1})):
+        response = client.post(path, json=body)
+        assert response.status_code == 200, (path, response.text)
+
+
+def post_raw(client: TestClient, path: str, body: dict[str, Any]) -> Any:
+    """POST `body` as ASCII JSON, so a lone surrogate travels as the escape "\\ud800"
+    (httpx cannot encode one as UTF-8 itself)."""
+    return client.post(path, content=json.dumps(body).encode("ascii"),
+                       headers={"Content-Type": "application/json"})
+
+
+@pytest.mark.parametrize("text", ["\ud800x", "\ud800", "ยาเสพติด\udfff", "\udc00\ud800"])
+def test_lone_surrogates_are_refused_not_500(client: TestClient, text: str) -> None:
+    requests = [("/api/ask", {"question": text}), ("/api/ask", {"question": text, "mode": "bm25"})]
+    requests += [("/api/search", {"query": text, "mode": mode})
+                 for mode in ("hybrid", "dense", "bm25")]
+    for path, body in requests:
+        response = post_raw(client, path, body)
+        assert response.status_code == 422, (path, body, response.text)
+        found = detail(response)
+        assert found["code"] == "bad_query" and "not valid Unicode" in found["en"], found
+        assert "Unicode" in found["th"] and any("\u0e00" <= ch <= "\u0e7f" for ch in found["th"])
+    response = post_raw(client, "/api/search", {"query": "ยา", "filters": {"issuer": text}})
+    assert response.status_code == 422 and "not valid Unicode" in detail(response)["en"]
 
 
 @pytest.mark.parametrize("path, status", [
@@ -272,12 +370,12 @@ def test_rebuilt_index_is_swapped_in(tmp_path: Path) -> None:
 @pytest.mark.parametrize("question", [
     "!!!???", "🙂🙂🙂", "\x00\x07 ยาเสพติด", "'; DROP TABLE chunks; --", "<script>alert(1)</script>",
     "มท ๐๘๐๘.๒/ว 1234 ข้อ ๒", "ข้อ", "ว", "1" * 500, "\ufeffน้ำท่วม\u200b", "นํ้าท่วม",
-    "ว 99999 ข้อ 99.99", "drug prevention policy", "ก" * 2_000,
+    "ว 99999 ข้อ 99.99", "drug prevention policy", "ก" * 2_000, "\ud800x", "น้ำ\udfffท่วม",
 ])
 def test_odd_questions_are_answered_or_refused_cleanly(client: TestClient, question: str) -> None:
     for path, body in (("/api/ask", {"question": question}),
                        ("/api/search", {"query": question, "k": 3})):
-        response = client.post(path, json=body)
+        response = post_raw(client, path, body)
         assert response.status_code in (200, 422), (path, question, response.text)
         if response.status_code == 200 and path == "/api/ask":
             answer = response.json()

@@ -129,6 +129,7 @@ def test_real_model_answers_the_examples(real_index: Path, real_embedder: Any) -
         assert not body["not_found"] and "น้ำ" in body["answer"]
         health = client.get("/api/health").json()
         assert health["model"].startswith("multilingual-e5-small")
+        assert health["query_runtime"] == "onnx"  # the real model takes the fast query path
 
 
 def _env() -> dict[str, str]:

@@ -167,3 +167,14 @@ def test_seed_letter_view_has_located_chunks(searcher: Searcher) -> None:
     view = letter_view(searcher, letter_id)
     assert view is not None and view.letter.doc_no == "มท 0211.6/ว 10303"
     assert all(c.display_start is not None for c in view.chunks)
+
+
+def test_broken_generator_is_a_visible_warning(searcher: Searcher) -> None:
+    settings = ServiceSettings(index_dir=searcher.version_dir.parent, generator="openai",
+                               generator_model="llama3")
+    state = ServiceState(settings, searcher=searcher)
+    state.load()  # the generator cannot load: no CIRCULARS_GENERATOR_URL
+    status, answer, citations, *_ = ask(UiActions(state), "มท 0211.6/ว 10303 ข้อ 3.6 ว่าอย่างไร")
+    assert status == "" and "ข้อ 3.6" in citations
+    assert 'class="warnings"' in answer and "generator openai is unavailable" in answer
+    assert "CIRCULARS_GENERATOR_URL" in answer

@@ -98,9 +98,11 @@ class UiActions:
                 "date_to": (date_to or "").strip() or None,
                 "issuer": None if issuer in (None, "", ALL_ISSUERS) else issuer})
             searcher = self.state.searcher()
+            generator, notes = self.state.generator_for(None)
             result = answer(searcher, question or "", k=max(1, min(int(k), MAX_K)),
-                            filters=filters.to_filters(), generator=self.state.generator,
-                            min_score=self.state.settings.min_score, mode=mode or "hybrid")
+                            filters=filters.to_filters(), generator=generator,
+                            min_score=self.state.settings.min_score, mode=mode or "hybrid",
+                            notes=notes)
         except ValidationError as error:
             details = [translate_error(dict(e)) for e in error.errors()]
             return (render.message("error", "; ".join(d["th"] for d in details),
