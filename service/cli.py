@@ -7,12 +7,20 @@ environment (`CIRCULARS_*`) and their flags.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
 
+from retriever.query import QueryError
+from retriever.search import MODES, Filters
+from service.generators import Generator
+from service.schemas import MAX_K
 from service.settings import ServiceSettings
+
+_ISO_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def service_settings(args: argparse.Namespace) -> ServiceSettings:
@@ -48,14 +56,45 @@ def add_ask_parser(sub: Any, common: Any) -> None:
     p = sub.add_parser("ask", help="answer a question with citations")
     common(p)
     p.add_argument("question", help="the question, in Thai")
-    p.add_argument("-k", type=int, default=5, help="passages to answer from (1-50)")
-    p.add_argument("--date-from", help="ISO date, inclusive")
-    p.add_argument("--date-to", help="ISO date, inclusive")
+    p.add_argument("-k", type=passage_count, default=5,
+                   help=f"passages to answer from (1-{MAX_K})")
+    p.add_argument("--date-from", type=iso_date, help="YYYY-MM-DD (Common Era), inclusive")
+    p.add_argument("--date-to", type=iso_date, help="YYYY-MM-DD (Common Era), inclusive")
     p.add_argument("--issuer", help="issuing office contains this text")
+    p.add_argument("--mode", choices=MODES, default="hybrid",
+                   help="retrieval: hybrid (default), dense or bm25")
     p.add_argument("--min-score", type=float, help="relevance threshold (0-1)")
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
     _generator_flags(p)
     p.set_defaults(func=cmd_ask)
+
+
+def passage_count(text: str) -> int:
+    """-k as the API takes it: an integer 1..MAX_K, refused (exit 2) rather than clamped."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"-k ต้องเป็นจำนวนเต็ม 1-{MAX_K} (ได้ {text!r}) / "
+            f"-k must be an integer from 1 to {MAX_K} (got {text!r})") from None
+    if not 1 <= value <= MAX_K:
+        raise argparse.ArgumentTypeError(
+            f"-k ต้องอยู่ระหว่าง 1 ถึง {MAX_K} (ได้ {value}) / "
+            f"-k must be from 1 to {MAX_K} (got {value})")
+    return value
+
+
+def iso_date(text: str) -> str:
+    """A YYYY-MM-DD date as the API takes it, with a message saying that format."""
+    try:
+        if not _ISO_DATE_RE.fullmatch(text.strip()):
+            raise ValueError(text)
+        return dt.date.fromisoformat(text.strip()).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"วันที่ {text!r} ไม่ถูกต้อง ต้องเป็นแบบ ปปปป-ดด-วว (ค.ศ.) เช่น 2024-10-24 / "
+            f"invalid date {text!r}: expected YYYY-MM-DD (Common Era), e.g. 2024-10-24"
+        ) from None
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -86,30 +125,23 @@ def format_answer(answer: Any) -> str:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     from indexer.manifest import IndexProblem, current_version_dir
-    from retriever.query import QueryError, validate_query
-    from retriever.search import Filters
-    from service.answer import answer_question
-    from service.generators import GeneratorError, load_generator
+    from retriever.query import validate_query
+    from service.answer import answer
     from service.state import load_service_embedder, open_searcher
 
     settings = service_settings(args)
     try:
         question = validate_query(args.question, settings.max_query_chars)
-        filters = Filters(args.date_from, args.date_to, args.issuer)
+        filters = _filters(args)
         current_version_dir(settings.index_dir)  # say "build the index" before loading a model
         searcher = open_searcher(settings, load_service_embedder(settings), warm=False)
     except (QueryError, IndexProblem) as error:
         print(str(error), file=sys.stderr)
         return 2
-    generator = None
+    generator, notes = _generator(settings)
     try:
-        generator = load_generator(settings)
-    except GeneratorError as error:
-        print(f"คำเตือน / warning: {error}; ใช้คำตอบแบบคัดข้อความ / extractive answer",
-              file=sys.stderr)
-    try:
-        result = answer_question(searcher, question, k=max(1, min(args.k, 50)), filters=filters,
-                                 generator=generator, min_score=settings.min_score)
+        result = answer(searcher, question, k=args.k, filters=filters, generator=generator,
+                        min_score=settings.min_score, mode=args.mode, notes=notes)
     except (QueryError, ValueError) as error:
         print(str(error), file=sys.stderr)
         return 2
@@ -121,3 +153,25 @@ def cmd_ask(args: argparse.Namespace) -> int:
     else:
         print(format_answer(result))
     return 0
+
+
+def _filters(args: argparse.Namespace) -> Filters:
+    if args.date_from and args.date_to and args.date_from > args.date_to:
+        raise QueryError("วันที่เริ่มต้นอยู่หลังวันที่สิ้นสุด",
+                         "--date-from is after --date-to")
+    return Filters(args.date_from, args.date_to, args.issuer)
+
+
+def _generator(settings: ServiceSettings) -> tuple[Generator | None, list[str]]:
+    """The configured generator, or None and the reason in the answer's warnings (as the
+    API reports it) when it cannot be loaded."""
+    from service.generators import GeneratorError, configured_name, load_generator
+    from service.state import unavailable_note
+
+    try:
+        return load_generator(settings), []
+    except GeneratorError as error:
+        reason = str(error)
+    except Exception as error:  # an optional model must not stop the answer
+        reason = f"{type(error).__name__}: {error}"
+    return None, [unavailable_note(configured_name(settings) or settings.generator, reason)]
