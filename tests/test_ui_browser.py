@@ -2,8 +2,11 @@
 press ถาม, read the answer and its citation, open the letter, see an error.
 
 Needs Debian's chromium and chromium-driver (`apt-get install -y chromium
-chromium-driver`); skipped with that message when they are absent. The screenshot is
-saved under the test's tmp folder, and also to $CIRCULARS_UI_SCREENSHOT when set.
+chromium-driver`); skipped with that message when they are absent, unless
+$CIRCULARS_REQUIRE_BROWSER is 1 (as `.ci/run` sets it): then a missing browser fails
+the test, so CI cannot pass without having run it. The screenshot is saved under
+the test's tmp folder, and also to $CIRCULARS_UI_SCREENSHOT when set (its folder is
+created).
 """
 
 from __future__ import annotations
@@ -33,12 +36,45 @@ def _chromium() -> str | None:
     return None
 
 
+def browser_required() -> bool:
+    return os.environ.get("CIRCULARS_REQUIRE_BROWSER", "").strip() == "1"
+
+
+def missing_browser(reason: str) -> None:
+    """Skip, or fail where the run must include the browser test (CI)."""
+    if browser_required():
+        pytest.fail(f"{reason} (CIRCULARS_REQUIRE_BROWSER=1: the browser test must run)",
+                    pytrace=False)
+    pytest.skip(reason)
+
+
+def _browser_problem() -> str | None:
+    if _chromium() is None or not Path(CHROMEDRIVER).is_file():
+        return ("Chromium or chromedriver is not installed: "
+                "apt-get install -y chromium chromium-driver")
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        return "selenium is not installed: pip install -e '.[dev]'"
+    return None
+
+
+def _keep_screenshot(screenshot: Path, suffix: str = "") -> None:
+    target = os.environ.get("CIRCULARS_UI_SCREENSHOT")
+    if target:
+        path = Path(target)
+        path = path.with_name(f"{path.stem}{suffix}{path.suffix}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(screenshot, path)
+
+
 @pytest.fixture()
 def browser(tmp_path: Path) -> Iterator[Any]:
+    problem = _browser_problem()
+    if problem is not None:
+        missing_browser(problem)
     chromium = _chromium()
-    if chromium is None or not Path(CHROMEDRIVER).is_file():
-        pytest.skip("Chromium or chromedriver is not installed: "
-                    "apt-get install -y chromium chromium-driver")
+    assert chromium is not None
     from selenium import webdriver
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
@@ -93,8 +129,7 @@ def test_ask_in_the_browser(server: str, browser: Any, tmp_path: Path) -> None:
 
     screenshot = tmp_path / "ui-screenshot.png"
     assert browser.save_screenshot(str(screenshot)) and screenshot.stat().st_size > 10_000
-    if os.environ.get("CIRCULARS_UI_SCREENSHOT"):
-        shutil.copy(screenshot, os.environ["CIRCULARS_UI_SCREENSHOT"])
+    _keep_screenshot(screenshot)
 
     # The whole letter, with the cited item marked, is one tab away.
     browser.find_element(By.XPATH, "//button[@role='tab'][contains(., 'หนังสือฉบับเต็ม')]").click()
@@ -106,9 +141,9 @@ def test_ask_in_the_browser(server: str, browser: Any, tmp_path: Path) -> None:
         "const m = document.getElementById('cited-item'), b = m.closest('.letter-text');"
         "return b.scrollTop > 0 && m.offsetTop >= b.scrollTop &&"
         " m.offsetTop < b.scrollTop + b.clientHeight;"))
-    if os.environ.get("CIRCULARS_UI_SCREENSHOT"):
-        browser.save_screenshot(os.environ["CIRCULARS_UI_SCREENSHOT"].replace(
-            ".png", "-letter.png"))
+    letter_shot = tmp_path / "ui-letter.png"
+    assert browser.save_screenshot(str(letter_shot))
+    _keep_screenshot(letter_shot, "-letter")
 
 
 def test_errors_and_not_found_are_visible(server: str, browser: Any) -> None:
@@ -124,3 +159,22 @@ def test_errors_and_not_found_are_visible(server: str, browser: Any) -> None:
     _ask(browser, "quantum chromodynamics lattice <b>bold</b>")
     wait.until(lambda d: "ไม่พบข้อมูลในหนังสือเวียนที่มีอยู่" in _text_of(d, "#status"))
     assert browser.find_elements(By.CSS_SELECTOR, "#passages b") == []
+
+
+def test_missing_browser_fails_where_required(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs without Chromium: the decision a missing browser leads to."""
+    monkeypatch.setenv("CIRCULARS_REQUIRE_BROWSER", "1")
+    with pytest.raises(pytest.fail.Exception, match="must run"):
+        missing_browser("Chromium or chromedriver is not installed")
+    monkeypatch.setenv("CIRCULARS_REQUIRE_BROWSER", "0")
+    with pytest.raises(pytest.skip.Exception, match="not installed"):
+        missing_browser("Chromium or chromedriver is not installed")
+    monkeypatch.delenv("CIRCULARS_REQUIRE_BROWSER")
+    with pytest.raises(pytest.skip.Exception):
+        missing_browser("Chromium or chromedriver is not installed")
+
+
+def test_ci_requires_the_browser_and_keeps_the_screenshot() -> None:
+    script = (Path(__file__).resolve().parent.parent / ".ci" / "run").read_text("utf-8")
+    assert "export CIRCULARS_REQUIRE_BROWSER" in script
+    assert "export CIRCULARS_UI_SCREENSHOT" in script
