@@ -70,7 +70,21 @@ def quote(text: str) -> str:
 
 
 def _format(sentences: list[_Sentence]) -> str:
-    return "\n".join(f"{quote(s.text)} [{s.marker}]" for s in sentences)
+    """One line per run of adjacent sentences of one passage, its marker at the end.
+
+    Thai sentence units are cut at spaces, and a long one at the first space past
+    MAX_CHARS; on lines of their own the continuation read as a broken fragment
+    ("ริมน้ำทั่วประเทศ ... [1]"). Adjacent units are one stretch of the passage.
+    """
+    runs: list[list[_Sentence]] = []
+    for sentence in sentences:
+        last = runs[-1][-1] if runs else None
+        if last and last.marker == sentence.marker and last.position + 1 == sentence.position:
+            runs[-1].append(sentence)
+        else:
+            runs.append([sentence])
+    return "\n".join(
+        f"{quote(' '.join(s.text for s in run))} [{run[0].marker}]" for run in runs)
 
 
 def _repeats(sentence: _Sentence, taken: list[_Sentence]) -> bool:

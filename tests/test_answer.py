@@ -80,6 +80,8 @@ def test_named_item_is_quoted_with_a_readable_citation(searcher: Searcher) -> No
     assert_grounded(result)
     assert not result.not_found and result.generator == "extractive"
     assert "เตรียมความพร้อมรับมือสถานการณ์ในช่วงฤดูฝน" in result.answer
+    # The item's opening sentences are one stretch of text: one line, one marker.
+    assert len(result.answer.splitlines()) == 1 and result.answer.endswith("[1]")
     citation = result.citations[0]
     assert citation.label == "มท 0211.6/ว 10303 ลงวันที่ 24 ต.ค. 2567 ข้อ 3.6"
     assert (citation.date, citation.date_thai) == ("2024-10-24", "24 ต.ค. 2567")
