@@ -63,7 +63,7 @@ class TransformersGenerator:
                 hf_logging.enable_progress_bar()
         self._model.eval()
         self._torch = torch
-        self.name = f"transformers:{folder.name}"
+        self.name = generator_name("transformers", str(folder))
         self.max_new_tokens = max_new_tokens
         self.timeout = timeout
         # One generation at a time: a second one would only halve the speed of both.
@@ -115,7 +115,7 @@ class OpenAIChatGenerator:
         base = url.rstrip("/")
         self.endpoint = base if base.endswith("/chat/completions") else f"{base}/chat/completions"
         self.model = model
-        self.name = f"openai:{model}"
+        self.name = generator_name("openai", model)
         self.max_tokens = max_tokens
         self.timeout = timeout
         self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
@@ -143,15 +143,19 @@ class OpenAIChatGenerator:
         return content
 
 
+def generator_name(kind: str, model: str) -> str:
+    """How answers and /api/health name a generator: "transformers:<folder name>" or
+    "openai:<model>"."""
+    return f"transformers:{Path(model).name}" if kind == "transformers" else f"{kind}:{model}"
+
+
 def configured_name(settings: ServiceSettings) -> str | None:
     """The name the configured generator has once loaded (None for extractive), so a
     request can ask for it by name even when it failed to load."""
     model = settings.generator_model
     if settings.generator == "extractive" or not model:
         return None
-    if settings.generator == "transformers":
-        return f"transformers:{Path(model).name}"
-    return f"openai:{model}"
+    return generator_name(settings.generator, model)
 
 
 def load_generator(settings: ServiceSettings) -> Generator | None:
