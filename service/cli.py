@@ -165,13 +165,10 @@ def _filters(args: argparse.Namespace) -> Filters:
 def _generator(settings: ServiceSettings) -> tuple[Generator | None, list[str]]:
     """The configured generator, or None and the reason in the answer's warnings (as the
     API reports it) when it cannot be loaded."""
-    from service.generators import GeneratorError, configured_name, load_generator
+    from service.generators import configured_name, try_load_generator
     from service.state import unavailable_note
 
-    try:
-        return load_generator(settings), []
-    except GeneratorError as error:
-        reason = str(error)
-    except Exception as error:  # an optional model must not stop the answer
-        reason = f"{type(error).__name__}: {error}"
+    generator, reason = try_load_generator(settings)
+    if reason is None:
+        return generator, []
     return None, [unavailable_note(configured_name(settings) or settings.generator, reason)]

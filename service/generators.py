@@ -158,6 +158,17 @@ def configured_name(settings: ServiceSettings) -> str | None:
     return generator_name(settings.generator, model)
 
 
+def try_load_generator(settings: ServiceSettings) -> tuple[Generator | None, str | None]:
+    """`load_generator`, or None and the reason: an optional model must not stop the
+    service or the command that asked for it (the reason goes into warnings)."""
+    try:
+        return load_generator(settings), None
+    except GeneratorError as error:
+        return None, str(error)
+    except Exception as error:  # a broken model folder can fail in many ways
+        return None, f"{type(error).__name__}: {error}"
+
+
 def load_generator(settings: ServiceSettings) -> Generator | None:
     """The configured generator, or None for the extractive answerer."""
     if settings.generator == "extractive":

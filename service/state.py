@@ -34,9 +34,8 @@ from retriever.search import Searcher
 from service.errors import ApiError, split_message
 from service.generators import (
     Generator,
-    GeneratorError,
     configured_name,
-    load_generator,
+    try_load_generator,
 )
 from service.settings import GeneratorKind, ServiceSettings
 
@@ -104,13 +103,8 @@ class ServiceState:
         with self._load_lock:
             self._load_searcher()
         if not self._generator_given:
-            try:
-                self.generator = load_generator(self.settings)
-            except GeneratorError as error:
-                self.generator_error = str(error)
-                log.warning("generator unavailable: %s", error)
-            except Exception as error:  # an optional model must not stop the service
-                self.generator_error = f"{type(error).__name__}: {error}"
+            self.generator, self.generator_error = try_load_generator(self.settings)
+            if self.generator_error:
                 log.warning("generator unavailable: %s", self.generator_error)
 
     def _open(self) -> Searcher:
