@@ -1,0 +1,71 @@
+"""Which letters' issuer a question names as the sender.
+
+The same directive often reaches an office twice: in the ministry's letter and in a
+province's letter relaying it. Officials then say whose letter they mean:
+"กระทรวงมหาดไทยสั่งการผู้ว่าราชการจังหวัดเรื่อง...", "จังหวัดชัยภูมิสั่งให้อำเภอ...",
+"หนังสือจังหวัดนราธิวาสให้ดาวน์โหลด...". Text similarity alone barely separates the two
+copies (they share almost every word), so hybrid search gives the named sender's
+letters a third ranked list in the fusion (see `retriever.search`).
+
+An issuer counts as named only as a sender: followed by a verb of issuing (สั่ง, แจ้ง,
+ขอให้, ให้, เวียน, ส่ง, กำหนด, จะ) or preceded by หนังสือ / ฉบับ. "นโยบายสำคัญของ
+กระทรวงมหาดไทย" names the ministry as a topic, and most letters here share that topic.
+Names come from the index's own letters: the first word of each issuer
+("กรมส่งเสริมการปกครองท้องถิ่น", "กระทรวงมหาดไทย", "จังหวัดเชียงใหม่") and, for a
+province, the province's name alone ("เชียงใหม่ ให้...").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from circulars.models import Letter
+from indexer.normalize import index_form
+
+PROVINCE = "จังหวัด"
+MIN_NAME_CHARS = 4  # shorter "names" (OCR debris in an issuer line) would match anywhere
+SENDER_VERB_RE = re.compile(r"\s?(?:สั่ง|แจ้ง|ขอให้|ให้|ขอ|เวียน|ส่ง|มีหนังสือ|กำหนด|จะ)")
+LETTER_WORD_RE = re.compile(r"(?:หนังสือ|ฉบับ)(?:ของ)?\s?(?:จังหวัด)?\s?$")
+
+
+class SenderNames:
+    """Issuer names of an index's letters, and the letters each name stands for."""
+
+    def __init__(self, letters: Iterable[Letter]) -> None:
+        self._letters: dict[str, set[str]] = {}
+        for letter in letters:
+            for name in _names_of(letter.issuer):
+                self._letters.setdefault(name, set()).add(letter.id)
+        names = sorted(self._letters, key=len, reverse=True)
+        # One alternation, longest names first, so "จังหวัดเชียงใหม่" wins over "เชียงใหม่".
+        self._pattern = re.compile("|".join(map(re.escape, names))) if names else None
+
+    def __len__(self) -> int:
+        return len(self._letters)
+
+    def letters_named(self, query: str) -> set[str]:
+        """Ids of the letters whose issuer the query names as sender (often none)."""
+        if self._pattern is None:
+            return set()
+        text = index_form(query)
+        found: set[str] = set()
+        for match in self._pattern.finditer(text):
+            before = text[max(0, match.start() - 16):match.start()]
+            if SENDER_VERB_RE.match(text, match.end()) or LETTER_WORD_RE.search(before):
+                found |= self._letters[match.group()]
+        return found
+
+
+def _names_of(issuer: str | None) -> list[str]:
+    if not issuer:
+        return []
+    words = index_form(issuer).split(" ")
+    head = words[0] if words else ""
+    if len(head) < MIN_NAME_CHARS:
+        return []
+    names = [head]
+    province = head.removeprefix(PROVINCE)
+    if province != head and len(province) >= MIN_NAME_CHARS - 1:
+        names.append(province)
+    return names
