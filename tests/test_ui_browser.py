@@ -159,6 +159,11 @@ def test_errors_and_not_found_are_visible(server: str, browser: Any) -> None:
     _ask(browser, "quantum chromodynamics lattice <b>bold</b>")
     wait.until(lambda d: "ไม่พบข้อมูลในหนังสือเวียนที่มีอยู่" in _text_of(d, "#status"))
     assert browser.find_elements(By.CSS_SELECTOR, "#passages b") == []
+    # A question over the limit is refused with its length, not cut short by the box.
+    _ask(browser, "ยาเสพติด" * 300)
+    wait.until(lambda d: "ยาวเกิน 2,000 ตัวอักษร (2,400)" in _text_of(d, "#status"))
+    box = browser.find_element(By.CSS_SELECTOR, "#question textarea")
+    assert len(box.get_attribute("value")) == 2_400
 
 
 def test_missing_browser_fails_where_required(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -149,9 +149,10 @@ def build_ui(state: ServiceState) -> gr.Blocks:
         gr.Markdown("# ถามตอบหนังสือเวียน\nพิมพ์คำถามเป็นภาษาไทย ระบบจะตอบจากหนังสือเวียนในดัชนี "
                     "พร้อมอ้างอิงเลขที่หนังสือ วันที่ และข้อที่สั่งการ")
         with gr.Row():
+            # No max_length: the browser would cut a pasted question silently; the
+            # server's check says how long it is and what the limit is instead.
             question = gr.Textbox(label="คำถาม", placeholder="เช่น น้ำท่วมต้องเตรียมรับมืออย่างไร",
-                                  lines=2, max_lines=6, scale=5, elem_id="question",
-                                  max_length=state.settings.max_query_chars)
+                                  lines=2, max_lines=6, scale=5, elem_id="question")
             ask_button = gr.Button("ถาม", variant="primary", scale=1, elem_id="ask-button")
         gr.Examples(examples=[[e] for e in EXAMPLES], inputs=[question], label="ตัวอย่างคำถาม")
         with gr.Accordion("ตัวกรองและตัวเลือกขั้นสูง", open=False):
