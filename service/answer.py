@@ -25,12 +25,14 @@ an answer can never cite a letter or item it was not shown. Query errors
 (`retriever.query.QueryError`, an unknown mode) propagate to the caller.
 
 Threshold. `relevance()` (`service.relevance`) is the IDF-weighted share of the
-question's content terms found in the best of the top passages: 0..1, comparable
+question's content terms found in the best of the top passages (for a question
+asking how much money, the best of those stating an amount): 0..1, comparable
 across questions and independent of the embedding model. `DEFAULT_MIN_SCORE` was
 set on the dev questions of eval/questions.jsonl over the seed index with the
 default model (`circulars eval --tune-threshold`): the highest balanced accuracy
 that refuses at most 15% of the answerable questions. At 0.33, 9 of 67 answerable
-dev questions are refused and 3 of 9 unanswerable ones answered; the unconstrained
+dev questions are refused and 2 of 9 unanswerable ones answered (3 before the
+amount-of-money check); the unconstrained
 balanced optimum (0.62) answers none of the unanswerable but refuses 28% of the
 answerable, which costs more than it saves: a refused answer still shows the
 passages, but without the quoted answer and its citations.
@@ -47,7 +49,7 @@ from service.extractive import extractive_answer
 from service.generators import DEFAULT_TIMEOUT, Generator
 from service.markers import check_markers, has_content, states_not_found
 from service.prompt import NOT_FOUND_TEXT, build_prompt
-from service.relevance import relevance
+from service.relevance import asks_amount, relevance, states_amount
 
 __all__ = ["DEFAULT_MIN_SCORE", "EXTRACTIVE", "NOT_FOUND_TEXT", "Generator", "answer",
            "answer_question", "relevance"]
@@ -75,8 +77,7 @@ def answer(searcher: Searcher, question: str, *, k: int = 5, filters: Filters | 
     score = relevance(searcher, question, hits)
     if not hits or score < threshold:
         return Answer(question, NOT_FOUND_TEXT, [], hits, EXTRACTIVE, not_found=True, warnings=[
-            *notes, f"ไม่มีข้อความที่เกี่ยวข้องพอ / nothing relevant enough: relevance "
-            f"{score:.3f} < min_score {threshold:.3f}"])
+            *notes, _not_relevant_note(question, hits, score, threshold)])
     warnings = list(notes)
     if generator is not None:
         generated = _generated(generator, question, hits, warnings)
@@ -85,6 +86,16 @@ def answer(searcher: Searcher, question: str, *, k: int = 5, filters: Filters | 
     text, markers = extractive_answer(searcher, question, hits)
     return Answer(question, text, [citation_for(m, hits[m - 1]) for m in markers], hits,
                   EXTRACTIVE, warnings=warnings)
+
+
+def _not_relevant_note(question: str, hits: Sequence[Hit], score: float,
+                       threshold: float) -> str:
+    note = (f"ไม่มีข้อความที่เกี่ยวข้องพอ / nothing relevant enough: relevance {score:.3f} "
+            f"< min_score {threshold:.3f}")
+    if asks_amount(question) and not any(states_amount(hit.text) for hit in hits):
+        note += ("; คำถามถามจำนวนเงิน แต่ไม่มีข้อความใดระบุจำนวนเงิน / the question asks for "
+                 "an amount of money and no passage states one")
+    return note
 
 
 def _generated(generator: Generator, question: str, hits: list[Hit],

@@ -24,9 +24,10 @@ from service.citations import item_label, part_label, reference_label
 from service.extractive import answering_markers, extractive_answer
 from service.markers import check_markers, has_content, states_not_found
 from service.prompt import build_prompt
+from service.relevance import asks_amount, hit_tokens, states_amount
 from service.sentences import split_sentences
 from service.settings import ServiceSettings
-from service.terms import question_terms
+from service.terms import coverage, idf_for, question_terms
 from tests.fakes import HashEmbedder
 from tests.test_service_helpers import build_seed_index, seed_searcher
 
@@ -142,6 +143,41 @@ def test_unrelated_questions_are_not_answered(searcher: Searcher, question: str)
     assert result.not_found and result.answer == NOT_FOUND_TEXT
     assert result.citations == [] and "relevance" in result.warnings[0]
     assert relevance(searcher, question, result.passages) < DEFAULT_MIN_SCORE
+
+
+@pytest.mark.parametrize(("question", "asks"), [
+    ("เบี้ยยังชีพผู้สูงอายุได้เดือนละกี่บาท", True),
+    ("วงเงินอุดหนุนไม่เกินเท่าไร", True),
+    ("ค่าใช้จ่ายในการจัดงานเท่าใด", True),
+    ("งบประมาณดำเนินการใช้งบจากไหน", False),
+    ("ต้องมีของดีท้องถิ่นอย่างน้อยกี่อำเภอ", False),
+    ("ค่าเป้าหมายคะแนน ITA เท่าไร", False),
+])
+def test_questions_asking_an_amount(question: str, asks: bool) -> None:
+    assert asks_amount(question) is asks
+
+
+def test_passages_stating_an_amount() -> None:
+    for text in ("ครัวเรือนละ 5,000 บาท", "วงเงิน ๑๐๐,๐๐๐ บาท", "หนึ่งล้านบาท", "3 ล้านบาท"):
+        assert states_amount(text), text
+    for text in ("งบประมาณของจังหวัด องค์กรปกครองส่วนท้องถิ่น", "ทุกวันที่ ๒๐ ของเดือน",
+                 "บาทหลวง"):
+        assert not states_amount(text), text
+
+
+def test_an_amount_is_answered_only_from_a_passage_stating_one(searcher: Searcher) -> None:
+    # The seeds give the directive on fine dust but no amount of money for it: the
+    # passages cover the question's words well enough, yet none can say how much.
+    question = "ฝุ่นละอองขนาดเล็ก PM2.5 กี่บาท"
+    hits = searcher.search(question, k=5)
+    terms, idf = question_terms(question), idf_for(searcher)
+    assert max(coverage(terms, hit_tokens(searcher, hit), idf) for hit in hits) >= (
+        DEFAULT_MIN_SCORE)
+    assert relevance(searcher, question, hits) == 0.0
+    result = answer_question(searcher, question)
+    assert result.not_found and result.citations == []
+    assert not any(states_amount(hit.text) for hit in result.passages)
+    assert "asks for an amount of money" in result.warnings[-1]
 
 
 def test_min_score_is_the_threshold(searcher: Searcher) -> None:
