@@ -98,7 +98,9 @@ class Hit:
     kind: str
     part_index: int = 0
     also_in: list[dict[str, Any]] = field(default_factory=list)
-    matched_by: list[str] = field(default_factory=list)  # "citation", "bm25", "dense", "sender"
+    # Lists that ranked it: "citation", "bm25", "dense"; hybrid priors "sender", "date",
+    # "amount" (retriever.search).
+    matched_by: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

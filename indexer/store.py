@@ -189,17 +189,19 @@ class Store:
         return Chunk(**json.loads(row["data"])) if row else None
 
     def chunks_by_ids(self, chunk_ids: list[str]) -> dict[str, Chunk]:
-        found: dict[str, Chunk] = {}
-        for start in range(0, len(chunk_ids), 500):
+        return {row[0]: Chunk(**json.loads(row[1]))
+                for row in self._rows_by_ids("chunk_id, data", chunk_ids)}
+
+    def chunk_texts(self, chunk_ids: list[str]) -> dict[str, str]:
+        """Display texts by chunk id (ids not in the store are left out)."""
+        return {row[0]: str(row[1]) for row in self._rows_by_ids("chunk_id, text", chunk_ids)}
+
+    def _rows_by_ids(self, columns: str, chunk_ids: list[str]) -> Iterator[sqlite3.Row]:
+        for start in range(0, len(chunk_ids), 500):  # SQLite caps bound parameters
             batch = chunk_ids[start : start + 500]
             marks = ",".join("?" * len(batch))
-            rows = self.db.execute(
-                f"SELECT data FROM chunks WHERE chunk_id IN ({marks})", batch
-            ).fetchall()
-            for row in rows:
-                chunk = Chunk(**json.loads(row["data"]))
-                found[chunk.chunk_id] = chunk
-        return found
+            yield from self.db.execute(
+                f"SELECT {columns} FROM chunks WHERE chunk_id IN ({marks})", batch)
 
     def iter_chunks(self) -> Iterator[Chunk]:
         for row in self.db.execute("SELECT data FROM chunks ORDER BY source, doc_id, seq"):

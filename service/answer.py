@@ -49,7 +49,7 @@ from service.extractive import extractive_answer
 from service.generators import DEFAULT_TIMEOUT, Generator
 from service.markers import check_markers, has_content, states_not_found
 from service.prompt import NOT_FOUND_TEXT, build_prompt
-from service.relevance import asks_amount, relevance, states_amount
+from service.relevance import asks_amount, relevance
 
 __all__ = ["DEFAULT_MIN_SCORE", "EXTRACTIVE", "NOT_FOUND_TEXT", "Generator", "answer",
            "answer_question", "relevance"]
@@ -77,7 +77,7 @@ def answer(searcher: Searcher, question: str, *, k: int = 5, filters: Filters | 
     score = relevance(searcher, question, hits)
     if not hits or score < threshold:
         return Answer(question, NOT_FOUND_TEXT, [], hits, EXTRACTIVE, not_found=True, warnings=[
-            *notes, _not_relevant_note(question, hits, score, threshold)])
+            *notes, _not_relevant_note(question, score, threshold)])
     warnings = list(notes)
     if generator is not None:
         generated = _generated(generator, question, hits, warnings)
@@ -88,13 +88,12 @@ def answer(searcher: Searcher, question: str, *, k: int = 5, filters: Filters | 
                   EXTRACTIVE, warnings=warnings)
 
 
-def _not_relevant_note(question: str, hits: Sequence[Hit], score: float,
-                       threshold: float) -> str:
+def _not_relevant_note(question: str, score: float, threshold: float) -> str:
     note = (f"ไม่มีข้อความที่เกี่ยวข้องพอ / nothing relevant enough: relevance {score:.3f} "
             f"< min_score {threshold:.3f}")
-    if asks_amount(question) and not any(states_amount(hit.text) for hit in hits):
-        note += ("; คำถามถามจำนวนเงิน แต่ไม่มีข้อความใดระบุจำนวนเงิน / the question asks for "
-                 "an amount of money and no passage states one")
+    if asks_amount(question):
+        note += ("; คำถามถามจำนวนเงิน จึงนับเฉพาะข้อความที่ระบุจำนวนเงิน / the question asks "
+                 "for an amount of money, so only passages stating one count")
     return note
 
 

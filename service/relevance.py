@@ -17,7 +17,7 @@ cached by the Searcher).
 
 A question asking for an amount of money ("เบี้ยยังชีพได้เดือนละกี่บาท", "วงเงินเท่าไร")
 can only be answered by a passage that states one (a number followed by บาท), so
-only such passages count for it (`asks_amount`, `states_amount`). Without this, a
+only such passages count for it (`retriever.answer_types`). Without this, a
 passage on the right topic but with no amount, such as the flood-relief directive
 for "เงินเยียวยาผู้ประสบอุทกภัยได้ครัวเรือนละกี่บาท", passed as an answer. On the dev
 questions this turns one of the nine unanswerable questions into "not found" and
@@ -26,20 +26,13 @@ touches no answerable one.
 
 from __future__ import annotations
 
-import re
-
 from circulars.models import Hit
-from indexer.normalize import index_form
 from indexer.thai_tokens import tokenize
+from retriever.answer_types import asked_kinds, states
 from retriever.search import Searcher
 from service.terms import coverage, idf_for, question_terms
 
 RELEVANCE_DEPTH = 5  # passages considered; lower ranks rarely rescue a question
-_MONEY = r"(?:เงิน|บาท|ค่าใช้จ่าย|ค่าตอบแทน|เบี้ย|งบ)"
-_HOW_MUCH = r"(?:เท่าไร|เท่าไหร่|เท่าใด)"
-AMOUNT_QUESTION_RE = re.compile(rf"กี่\s?บาท|{_MONEY}[^\s]{{0,24}}\s?{_HOW_MUCH}")
-_NUMBER_WORDS = "หนึ่ง|สอง|สาม|สี่|ห้า|หก|เจ็ด|แปด|เก้า|สิบ|ยี่สิบ|ร้อย|พัน|หมื่น|แสน|ล้าน"
-AMOUNT_RE = re.compile(rf"(?:\d|{_NUMBER_WORDS})\s?(?:ล้าน|แสน|หมื่น|พัน)?\s?บาท")
 
 
 def hit_tokens(searcher: Searcher, hit: Hit) -> frozenset[str]:
@@ -71,9 +64,9 @@ def relevance(searcher: Searcher, question: str, hits: list[Hit]) -> float:
 
 def asks_amount(question: str) -> bool:
     """Whether the question asks how much money ("กี่บาท", "วงเงินเท่าไร")."""
-    return AMOUNT_QUESTION_RE.search(index_form(question)) is not None
+    return "amount" in asked_kinds(question)
 
 
 def states_amount(text: str) -> bool:
     """Whether the text states an amount of money ("5,000 บาท", "หนึ่งล้านบาท")."""
-    return AMOUNT_RE.search(index_form(text)) is not None
+    return states("amount", text)

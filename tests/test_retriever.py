@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from circulars.models import Hit
 from circulars.settings import Settings
 from indexer.build import build_index
 from indexer.manifest import IndexMismatch, IndexMissing
+from retriever.answer_types import asked_kinds, states
 from retriever.query import QueryError, find_citation
 from retriever.search import Filters, Searcher
 from tests.conftest import CORPUS, ROOT
@@ -120,6 +122,50 @@ def test_named_sender_decides_which_copy_comes_first(
     assert [(c["doc_no"], c["item"]) for c in hits[0].also_in] == [(copy, "4.1")]
 
 
+@pytest.mark.parametrize(("question", "kinds"), [
+    ("ระยะเวลาดำเนินการคือช่วงไหน", ["date"]),
+    ("ต้องเบิกจ่ายให้เสร็จภายในวันที่เท่าไร", ["date"]),
+    ("ประชุมจัดวันไหน กี่โมง", ["date"]),
+    ("เบี้ยยังชีพได้เดือนละกี่บาท", ["amount"]),
+    ("วงเงินอุดหนุนไม่เกินเท่าไร", ["amount"]),
+    ("ต้องมีของดีท้องถิ่นอย่างน้อยกี่อำเภอ", []),
+    ("งบประมาณดำเนินการใช้งบจากไหน", []),
+])
+def test_asked_answer_kinds(question: str, kinds: list[str]) -> None:
+    assert asked_kinds(question) == kinds
+
+
+def test_passages_that_can_give_a_date_or_an_amount() -> None:
+    # Snippets of the seed circulars, Thai digits as printed.
+    assert states("date", "๕. ระยะเวลาดำเนินการ : เดือนพฤศจิกายน ๒๕๖๗ - เดือนกันยายน ๒๕๖๘")
+    assert states("date", "ลงวันที่ ๒๔ ต.ค. ๒๕๖๗")
+    assert states("date", "ทุกวันที่ ๒๐ ของเดือน")
+    assert states("date", "เวลา ๑๓.๓๐ น. ณ ห้องประชุม")
+    assert not states("date", "๖. งบประมาณดำเนินการ งบประมาณของจังหวัด องค์กรปกครองส่วนท้องถิ่น")
+    assert not states("date", "ผู้ช่วยพยาบาลประจำตำบล")  # "พย" is not พ.ย.
+    assert states("amount", "ครัวเรือนละ ๕,๐๐๐ บาท") and states("amount", "หนึ่งล้านบาท")
+    assert not states("amount", "ทุกวันที่ ๒๐ ของเดือน") and not states("amount", "บาทหลวง")
+
+
+def test_a_date_question_ranks_the_passage_with_the_date(
+        seed_searcher: Searcher, monkeypatch: pytest.MonkeyPatch) -> None:
+    question = "ระยะเวลาดำเนินการตามแนวทางส่งเสริมการท่องเที่ยวด้วย Soft Power คือช่วงไหน"
+
+    def rank_of_the_period(hits: list[Hit]) -> int:
+        return next(h.rank for h in hits if (h.doc_no, h.item) == ("มท 0810.6/ว 12505", "5"))
+
+    hits = seed_searcher.search(question, k=20)
+    with monkeypatch.context() as patch:
+        patch.setattr("retriever.search.asked_kinds", lambda text: [])
+        without = seed_searcher.search(question, k=20)
+    assert rank_of_the_period(hits) < rank_of_the_period(without)
+    for hit in hits:
+        assert ("date" in hit.matched_by) is states("date", hit.text)
+    # The pure modes stay pure: no prior lists.
+    for mode in ("bm25", "dense"):
+        assert all("date" not in h.matched_by for h in seed_searcher.search(question, mode=mode))
+
+
 def test_hit_fields(seed_searcher: Searcher) -> None:
     hit = seed_searcher.search("ฝุ่นละอองขนาดเล็ก PM2.5", k=3)[0]
     data = hit.to_dict()
@@ -182,6 +228,10 @@ def test_real_model_hybrid_finds_directives(tmp_path_factory: pytest.TempPathFac
             (h.doc_no, h.item) for h in hits]
     # One directive in the ministry's letter and in Narathiwat's copy: the question's
     # sender decides which comes first; the other is listed with it.
+    # A date question: the item giving the period, not the ones sharing the topic.
+    top = searcher.search("ระยะเวลาดำเนินการตามแนวทางส่งเสริมการท่องเที่ยวด้วย Soft Power "
+                          "คือช่วงไหน", k=5)[0]
+    assert (top.doc_no, top.item) == ("มท 0810.6/ว 12505", "5") and "date" in top.matched_by
     for sender, first, copy in (("จังหวัดนราธิวาส", "นร 0017.2/ว 469", "มท 0211.6/ว 339"),
                                 ("กระทรวงมหาดไทย", "มท 0211.6/ว 339", "นร 0017.2/ว 469")):
         top = searcher.search(f"{sender}สั่งให้ยกระดับศูนย์ดำรงธรรม", k=5)[0]

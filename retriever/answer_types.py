@@ -1,0 +1,61 @@
+"""What kind of answer a question asks for, and whether a passage can give it.
+
+Two kinds are recognised, each with a plain test on the passage text:
+
+* a date or time ("จัดวันไหน", "เมื่อไร", "ช่วงไหน", "ภายในวันที่เท่าไร", "กี่โมง"): the
+  passage names a month (full or abbreviated with dots), "วันที่ N", or a clock time
+  ("10.00 น.");
+* an amount of money ("กี่บาท", "วงเงินเท่าไร"): the passage has a number followed by
+  บาท ("5,000 บาท", "หนึ่งล้านบาท").
+
+Both are used by hybrid search, which fuses in the candidates that can give the asked
+kind as one more ranked list (`retriever.search`); for a date question the passage
+with the date then outranks one that only shares the topic's words. The answerer
+also counts only amount-stating passages when deciding whether a money question is
+answered at all (`service.relevance`). Dates are not used that way: most letters
+carry dates somewhere, and on the dev questions that test refused an answerable
+question without refusing an unanswerable one.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from indexer.normalize import index_form
+from indexer.thai_dates import MONTHS_ABBR, MONTHS_FULL
+
+AnswerKind = Literal["date", "amount"]
+
+_MONTHS = "|".join(re.escape(name) for name in sorted(
+    (*MONTHS_FULL, *MONTHS_ABBR), key=len, reverse=True))
+_MONEY = r"(?:เงิน|บาท|ค่าใช้จ่าย|ค่าตอบแทน|เบี้ย|งบ)"
+_HOW_MUCH = r"(?:เท่าไร|เท่าไหร่|เท่าใด)"
+_NUMBER_WORDS = "หนึ่ง|สอง|สาม|สี่|ห้า|หก|เจ็ด|แปด|เก้า|สิบ|ยี่สิบ|ร้อย|พัน|หมื่น|แสน|ล้าน"
+
+ASKS: dict[AnswerKind, re.Pattern[str]] = {
+    "date": re.compile(
+        r"วันไหน|วันใด|วันที่เท่าไ|เมื่อไร|เมื่อไหร่|ช่วงไหน|ช่วงใด|เดือนไหน|เดือนใด"
+        r"|ภายในวันที่|ภายในเดือน|กี่โมง|เวลาเท่าไ"),
+    "amount": re.compile(rf"กี่\s?บาท|{_MONEY}[^\s]{{0,24}}\s?{_HOW_MUCH}"),
+}
+# Passage tests run on the display text as stored, Thai or Arabic digits: bringing up
+# to 200 candidates to the index form first (PyThaiNLP's normalize) cost 140 ms a
+# query at 168k chunks.
+_DIGIT = "[0-9๐-๙]"
+STATES: dict[AnswerKind, re.Pattern[str]] = {
+    "date": re.compile(
+        rf"(?:{_MONTHS})|วันที่\s*{_DIGIT}|{_DIGIT}{{1,2}}\s*[.:]\s*{_DIGIT}{{2}}\s*น"),
+    "amount": re.compile(rf"(?:{_DIGIT}|{_NUMBER_WORDS})\s*(?:ล้าน|แสน|หมื่น|พัน)?\s*บาท"),
+}
+
+
+def asked_kinds(question: str) -> list[AnswerKind]:
+    """The kinds of answer the question asks for (usually none)."""
+    text = index_form(question)
+    return [kind for kind, pattern in ASKS.items() if pattern.search(text)]
+
+
+def states(kind: AnswerKind, text: str) -> bool:
+    """Whether the text (as printed or in the index form) can give an answer of this kind."""
+    return STATES[kind].search(text) is not None
