@@ -337,7 +337,9 @@ def _git(*command: str) -> str | None:
 def _meta(args: argparse.Namespace, searcher: Any, source: str) -> dict[str, Any]:
     manifest = searcher.manifest
     now = dt.datetime.now().astimezone()
-    status = _git("status", "--porcelain", "--untracked-files=no")
+    # Earlier reports rewritten by this tool are not changes to what is measured.
+    status = _git("status", "--porcelain", "--untracked-files=no", "--", ".",
+                  ":(exclude)eval/reports")
     options = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()
                if k != "func"}
     return {
