@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import bm25s
@@ -49,23 +49,36 @@ class BM25Index:
     @classmethod
     def build(
         cls,
-        token_lists: list[list[str]],
+        token_lists: Iterable[Sequence[str]],
         ids: list[str],
         method: str = "lucene",
         k1: float = 1.5,
         b: float = 0.75,
     ) -> BM25Index:
+        """Index the documents' tokens, in the order of `ids`.
+
+        `token_lists` may be a generator: each document's tokens become an int32 array
+        of vocabulary ids as they arrive, and bm25s indexes those. Holding every
+        token as a Python string instead (8-byte pointers in lists, then bm25s's own
+        copy) took several GB per million chunks.
+        """
         if method not in METHODS:
             raise ValueError(f"unknown BM25 method {method!r}; use one of {METHODS}")
-        if len(token_lists) != len(ids):
-            raise ValueError(f"{len(token_lists)} token lists but {len(ids)} ids")
         ids = list(ids)
         _positions(ids)  # reject duplicates before the slow part
+        vocab: dict[str, int] = {}
+        documents = [
+            np.fromiter((vocab.setdefault(token, len(vocab)) for token in tokens),
+                        dtype=np.int32, count=len(tokens))
+            for tokens in token_lists
+        ]
+        if len(documents) != len(ids):
+            raise ValueError(f"{len(documents)} token lists but {len(ids)} ids")
         model: bm25s.BM25 | None = None
         # bm25s cannot index an empty vocabulary; such an index simply matches nothing.
-        if any(token_lists):
+        if vocab:
             model = bm25s.BM25(method=method, k1=k1, b=b)
-            model.index([list(t) for t in token_lists], show_progress=False)
+            model.index((documents, vocab), show_progress=False)
         return cls(model, ids, method, k1, b)
 
     def __len__(self) -> int:

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from circulars.models import Chunk, Letter
+from circulars.models import Letter
 from circulars.settings import Settings
 from indexer import dense_index
 from indexer.bm25_index import BM25Index
@@ -185,7 +185,9 @@ def _build_locked(
     old_store = Store(previous[0] / STORE_FILE, readonly=True) if previous else None
     old_vectors = _load_vectors(previous[0]) if previous else {}
     vectors: dict[str, np.ndarray] = {}
-    new_chunks: list[Chunk] = []
+    # Only what embedding needs (id, index text), not whole parsed chunks: at 10^6
+    # chunks those held several GB through the rest of the build.
+    pending: list[tuple[str, str]] = []
 
     say("parse")
     iterator = tqdm(files, desc="อ่านไฟล์ / reading", unit="file", disable=not progress)
@@ -233,7 +235,7 @@ def _build_locked(
         report.files_parsed.append(source)
         report.warnings.extend(parsed.warnings)
         report.coverage[source] = parsed.coverage
-        new_chunks.extend(parsed.chunks)
+        pending.extend((chunk.chunk_id, chunk.index_text) for chunk in parsed.chunks)
     if previous:
         report.files_removed = sorted(set(previous[1].files) - set(hashes))
     store.commit()
@@ -241,22 +243,23 @@ def _build_locked(
 
     say("embed")
     embed_started = time.perf_counter()
-    missing = [c for c in new_chunks if c.chunk_id not in vectors]
+    missing = [(chunk_id, text) for chunk_id, text in pending if chunk_id not in vectors]
+    del pending
     if missing:
         encoded = embedder.encode_passages(
-            [c.index_text for c in missing],
+            [text for _, text in missing],
             batch_size=settings.embedding_batch_size,
             show_progress=progress,
         )
-        for chunk, vector in zip(missing, encoded, strict=True):
-            vectors[chunk.chunk_id] = vector
+        for (chunk_id, _), vector in zip(missing, encoded, strict=True):
+            vectors[chunk_id] = vector
     report.embedded = len(missing)
+    del missing
     report.seconds["embed"] = time.perf_counter() - embed_started
 
     say("index")
     index_started = time.perf_counter()
-    rows = store.chunk_rows("chunk_id, index_text, doc_no, item")
-    ids = [row["chunk_id"] for row in rows]
+    ids = [row["chunk_id"] for row in store.chunk_rows("chunk_id")]
     matrix = (
         np.stack([vectors[i] for i in ids]).astype(np.float32)
         if ids
@@ -265,7 +268,10 @@ def _build_locked(
     kind = choose_kind(len(ids), settings.faiss_kind, settings.faiss_auto_threshold)
     # The dense folder keeps its float32 vectors; the next build reuses them from there.
     DenseIndex.build(matrix, ids, kind=kind).save(work / DENSE_DIR)
-    token_lists = [bm25_tokens(row["index_text"], row["doc_no"], row["item"]) for row in rows]
+    del vectors, matrix
+    # Streamed from SQLite in the same order as `ids`: never all index texts at once.
+    token_lists = (bm25_tokens(row["index_text"], row["doc_no"], row["item"])
+                   for row in store.iter_chunk_rows("chunk_id, index_text, doc_no, item"))
     BM25Index.build(token_lists, ids).save(work / "bm25")
     report.seconds["index"] = time.perf_counter() - index_started
 

@@ -216,9 +216,13 @@ class Store:
     def chunk_rows(
         self, columns: str = "chunk_id, doc_id, source, doc_no, date, issuer, item"
     ) -> list[sqlite3.Row]:
-        return self.db.execute(
-            f"SELECT {columns} FROM chunks ORDER BY source, doc_id, seq"
-        ).fetchall()
+        return list(self.iter_chunk_rows(columns))
+
+    def iter_chunk_rows(
+        self, columns: str = "chunk_id, doc_id, source, doc_no, date, issuer, item"
+    ) -> Iterator[sqlite3.Row]:
+        """Chunk rows in index order (source, letter, sequence), one at a time."""
+        yield from self.db.execute(f"SELECT {columns} FROM chunks ORDER BY source, doc_id, seq")
 
     def counts(self) -> dict[str, int]:
         def one(sql: str) -> int:

@@ -137,3 +137,14 @@ def test_document_frequencies_match_a_direct_count(index: BM25Index, tmp_path: P
     index.save(tmp_path / "bm25")
     assert BM25Index.load(tmp_path / "bm25").document_frequencies() == frequencies
     assert BM25Index.build([[]], ["empty"]).document_frequencies() == {}
+
+
+def test_streamed_tokens_index_the_same_as_lists(index: BM25Index) -> None:
+    """The build reads token lists one at a time from SQLite: a generator must index
+    exactly what the lists do, and a count mismatch is still caught."""
+    streamed = BM25Index.build((tokenize(t) for t in CHUNKS.values()), IDS)
+    for query in ("ยาเสพติด", "การท่องเที่ยวชุมชน", "มท 0211.6/ว 10303", "น้ำดื่มสะอาด"):
+        assert streamed.search(tokenize(query), 10) == index.search(tokenize(query), 10)
+    assert streamed.document_frequencies() == index.document_frequencies()
+    with pytest.raises(ValueError, match="token lists"):
+        BM25Index.build((tokenize(t) for t in CHUNKS.values()), IDS[:-1])
