@@ -10,10 +10,11 @@ BM25, and small metadata arrays for filters) and answers queries:
    ranked list; hybrid mode fuses them by reciprocal rank fusion. In hybrid mode
    BM25 runs in a worker thread while the query is embedded (torch releases the
    GIL), so a hybrid query costs about as much as a dense one.
-3. In hybrid mode, what the question says beyond its words adds ranked lists to
-   the fusion: a letter's issuer named as sender ("จังหวัดชัยภูมิสั่ง...", that
-   issuer's chunks; `retriever.senders`) and the kind of answer asked for
-   ("จัดวันไหน", the chunks stating a date; `retriever.answer_types`).
+3. In hybrid mode, what the question says beyond its words is used too: a letter's
+   issuer named as sender ("จังหวัดชัยภูมิสั่ง...") fuses in that issuer's chunks as
+   one more ranked list (`retriever.senders`), and the kind of answer asked for
+   ("จัดวันไหน") puts a letter's date-stating items ahead of its other items, the
+   letters keeping their places (`retriever.answer_types`).
 4. The same directive relayed in several letters (a ministry letter and a
    province's copy) comes back once, the other copies listed in `also_in`; the
    copy ranked first (by the question's wording and named sender) represents it.
