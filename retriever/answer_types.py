@@ -8,9 +8,9 @@ Two kinds are recognised, each with a plain test on the passage text:
 * an amount of money ("กี่บาท", "วงเงินเท่าไร"): the passage has a number followed by
   บาท ("5,000 บาท", "หนึ่งล้านบาท").
 
-Both are used by hybrid search, which fuses in the candidates that can give the asked
-kind as one more ranked list (`retriever.search`); for a date question the passage
-with the date then outranks one that only shares the topic's words. The answerer
+Hybrid search uses both within each letter: the items that can give the asked kind
+go ahead of the letter's other items, so for a date question the item with the date
+outranks one that only shares the topic's words (`retriever.search`). The answerer
 also counts only amount-stating passages when deciding whether a money question is
 answered at all (`service.relevance`). Dates are not used that way: most letters
 carry dates somewhere, and on the dev questions that test refused an answerable
