@@ -30,9 +30,9 @@ asking how much money, the best of those stating an amount): 0..1, comparable
 across questions and independent of the embedding model. `DEFAULT_MIN_SCORE` was
 set on the dev questions of eval/questions.jsonl over the seed index with the
 default model (`circulars eval --tune-threshold`): the highest balanced accuracy
-that refuses at most 15% of the answerable questions. At 0.33, 9 of 67 answerable
-dev questions are refused and 2 of 9 unanswerable ones answered (3 before the
-amount-of-money check); the unconstrained
+that refuses at most 15% of the answerable questions. At 0.33, 10 of 67 answerable
+dev questions are refused and 2 of 9 unanswerable ones answered (9 and 3 before the
+amount-of-money check and the date preference in search); the unconstrained
 balanced optimum (0.62) answers none of the unanswerable but refuses 28% of the
 answerable, which costs more than it saves: a refused answer still shows the
 passages, but without the quoted answer and its citations.
