@@ -9,6 +9,7 @@
    latency p50/p95 per mode through the real `Searcher`.
 
     python scripts/bench_index.py [--embed-chunks 2000] [--sizes 10000,100000]
+                                  [--faiss-kind ivfpq] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -157,8 +158,10 @@ def main() -> int:
     parser.add_argument("--keep", type=Path,
                         help="keep scale indexes in this folder and reuse them on later runs "
                              "(latency before/after a change without rebuilding)")
+    parser.add_argument("--faiss-kind", default="auto", choices=["auto", "flat", "hnsw", "ivfpq"],
+                        help="FAISS index for the scale builds (auto: flat below 50k, HNSW above)")
     args = parser.parse_args()
-    settings = Settings(max_file_bytes=1 << 30)
+    settings = Settings(max_file_bytes=1 << 30, faiss_kind=args.faiss_kind)
     embedder = load_embedder(settings.embedding_model, settings.cache_dir,
                              query_runtime=settings.query_runtime)
     print(f"{embedder!r}, {os.cpu_count()} cpus", file=sys.stderr)
