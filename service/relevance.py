@@ -35,11 +35,16 @@ from service.terms import coverage, idf_for, question_terms
 RELEVANCE_DEPTH = 5  # passages considered; lower ranks rarely rescue a question
 
 
-def hit_tokens(searcher: Searcher, hit: Hit) -> frozenset[str]:
-    """The passage's tokens (cached by the Searcher) plus its parent headings'."""
+def own_tokens(searcher: Searcher, hit: Hit) -> frozenset[str]:
+    """The passage's own tokens (cached by the Searcher), without its headings'."""
     position = searcher.position.get(hit.chunk_id)
-    own = searcher.token_set(position) if position is not None else frozenset(
+    return searcher.token_set(position) if position is not None else frozenset(
         tokenize(hit.text))
+
+
+def hit_tokens(searcher: Searcher, hit: Hit) -> frozenset[str]:
+    """The passage's tokens plus its parent headings'."""
+    own = own_tokens(searcher, hit)
     if not hit.parents:
         return own
     return own | frozenset(tokenize(" ".join(hit.parents)))

@@ -124,6 +124,29 @@ def test_runner_up_is_quoted_only_when_it_covers_the_question_as_well(
     assert used == [1] and "[2]" not in text
 
 
+def _hit_for(searcher: Searcher, query: str, doc_no: str, item: str) -> Hit:
+    hits = searcher.search(query, k=30, all_copies=True)
+    return next(h for h in hits if h.doc_no == doc_no and h.item == item)
+
+
+def test_sub_item_of_the_top_passage_is_quoted_on_its_own_words(searcher: Searcher) -> None:
+    # ว 469 row ๑ is a heading; its sub-items carry that heading as their parent.
+    row = _hit_for(searcher, "เร่งปฏิบัติการภาครัฐทั้งหมด เชิงรุกทุกพื้นที่", "นร 0017.2/ว 469", "1")
+    sub = _hit_for(searcher, "ออกตรวจตรา Re X-ray ผู้ค้าและผู้เสพยาเสพติด", "นร 0017.2/ว 469",
+                   "1.2")
+    assert sub.parents and row.text.strip() in sub.parents[0]
+    heading_terms = question_terms("เร่งปฏิบัติการภาครัฐทั้งหมดเชิงรุกทุกพื้นที่")
+    # Through its heading the sub-item covers the question as well as the row itself...
+    idf = idf_for(searcher)
+    assert coverage(heading_terms, hit_tokens(searcher, sub), idf) >= coverage(
+        heading_terms, hit_tokens(searcher, row), idf)
+    # ...but it says nothing of its own about it, so only the row is quoted.
+    assert answering_markers(searcher, heading_terms, [row, sub]) == [1]
+    # A sub-item whose own words answer is still quoted beside its row.
+    own_terms = question_terms("ออกตรวจตรา Re X-ray ผู้ค้าและผู้เสพยาเสพติดทุกพื้นที่")
+    assert answering_markers(searcher, own_terms, [row, sub]) == [1, 2]
+
+
 def test_answer_respects_filters(searcher: Searcher) -> None:
     result = answer_question(searcher, "การป้องกันและแก้ไขปัญหายาเสพติด",
                              filters=Filters(issuer="จังหวัดเชียงใหม่"))
