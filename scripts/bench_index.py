@@ -33,7 +33,7 @@ import numpy as np
 
 from circulars.settings import PROJECT_ROOT, Settings
 from indexer.build import build_index
-from indexer.embedder import load_embedder
+from indexer.embedder import Embedder, load_embedder
 from indexer.jsonl_docs import parse_jsonl
 from retriever.search import MODES, Searcher
 
@@ -78,17 +78,17 @@ def thaigov_records(limit: int) -> list[dict[str, str]]:
 class SyntheticPassages:
     """Real model for queries, random unit vectors for passages (see module docstring)."""
 
-    def __init__(self, real: object) -> None:
+    def __init__(self, real: Embedder) -> None:
         self.real = real
-        self.model_name = f"synthetic+{real.model_name}"  # type: ignore[attr-defined]
-        self.dimension = real.dimension  # type: ignore[attr-defined]
-        self.query_prompt = real.query_prompt  # type: ignore[attr-defined]
-        self.passage_prompt = real.passage_prompt  # type: ignore[attr-defined]
-        self.max_tokens = real.max_tokens  # type: ignore[attr-defined]
+        self.model_name = f"synthetic+{real.model_name}"
+        self.dimension = real.dimension
+        self.query_prompt = real.query_prompt
+        self.passage_prompt = real.passage_prompt
+        self.max_tokens = real.max_tokens
         self.rng = np.random.default_rng(0)
 
     def encode_queries(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
-        return self.real.encode_queries(texts)  # type: ignore[attr-defined,no-any-return]
+        return self.real.encode_queries(texts)
 
     def encode_passages(self, texts: Sequence[str], batch_size: int = 32,
                         show_progress: bool = False) -> np.ndarray:
@@ -96,25 +96,23 @@ class SyntheticPassages:
         return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
     def count_tokens(self, text: str) -> int:
-        return self.real.count_tokens(text)  # type: ignore[attr-defined,no-any-return]
+        return self.real.count_tokens(text)
 
 
-def throughput(settings: Settings, embedder: object, source: Path, label: str) -> dict[str, str]:
+def throughput(settings: Settings, embedder: Embedder, source: Path, label: str) -> dict[str, str]:
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
-        report = build_index([source], Path(tmp) / "index", settings, embedder,  # type: ignore[arg-type]
+        report = build_index([source], Path(tmp) / "index", settings, embedder,
                              rebuild=True)
         total = time.perf_counter() - started
         version = Path(tmp) / "index" / str(report.version)
         size = folder_mb(version)
-        rows = [json.loads(line) for line in []]
-        del rows
         from indexer.store import Store
 
         with Store(version / "store.sqlite", readonly=True) as store:
             texts = [c.index_text for c in store.iter_chunks()]
     started = time.perf_counter()
-    embedder.encode_passages(texts, batch_size=settings.embedding_batch_size)  # type: ignore[attr-defined]
+    embedder.encode_passages(texts, batch_size=settings.embedding_batch_size)
     raw = time.perf_counter() - started
     return {"corpus": label, "chunks": f"{report.chunks:,}",
             "index path chunks/s": f"{report.chunks / total:.1f}",
@@ -172,7 +170,7 @@ def main() -> int:
     return 0
 
 
-def throughput_table(settings: Settings, embedder: object, embed_chunks: int) -> None:
+def throughput_table(settings: Settings, embedder: Embedder, embed_chunks: int) -> None:
     rows = [throughput(settings, embedder, PROJECT_ROOT / "corpus", "seeds")]
     with tempfile.TemporaryDirectory() as tmp:
         records, chunks = [], 0
@@ -190,7 +188,7 @@ def throughput_table(settings: Settings, embedder: object, embed_chunks: int) ->
     print(table(rows))
 
 
-def scale_table(settings: Settings, embedder: object, sizes: list[int],
+def scale_table(settings: Settings, embedder: Embedder, sizes: list[int],
                 keep: Path | None = None) -> None:
     scale_rows = []
     synthetic = SyntheticPassages(embedder)
@@ -219,7 +217,7 @@ def scale_table(settings: Settings, embedder: object, sizes: list[int],
                     "\n".join(json.dumps(d, ensure_ascii=False) for d in docs[start:start + 2000]),
                     encoding="utf-8")
             started = time.perf_counter()
-            report = build_index([source], Path(tmp) / "index", settings, synthetic,  # type: ignore[arg-type]
+            report = build_index([source], Path(tmp) / "index", settings, synthetic,
                                  rebuild=True)
             build_s = time.perf_counter() - started
             if not report.chunks:
@@ -235,7 +233,7 @@ def scale_table(settings: Settings, embedder: object, sizes: list[int],
 def measure_scale(settings: Settings, synthetic: SyntheticPassages, index_dir: Path,
                   build_s: float | None) -> dict[str, str]:
     started = time.perf_counter()
-    searcher = Searcher(index_dir, synthetic, settings)  # type: ignore[arg-type]
+    searcher = Searcher(index_dir, synthetic, settings)
     load_s = time.perf_counter() - started
     timings = latency(searcher)
     row = {"chunks": f"{len(searcher):,}", "faiss": searcher.manifest.faiss_kind,

@@ -147,6 +147,21 @@ def test_sub_item_of_the_top_passage_is_quoted_on_its_own_words(searcher: Search
     assert answering_markers(searcher, own_terms, [row, sub]) == [1, 2]
 
 
+def test_top_passage_is_quoted_even_when_runners_up_share_more_words(
+        searcher: Searcher) -> None:
+    question = "ใครเป็นผู้ประสานงานเรื่อง Soft Power ของกรมส่งเสริมการปกครองท้องถิ่น"
+    contact = _hit_for(searcher, "นายชานนท์ วงษ์พจน์ หมายเลขโทรศัพท์", "มท 0810.6/ว 12505",
+                       "10.1")
+    report = _hit_for(searcher, "จังหวัดรายงานผลการดำเนินงานให้กรมส่งเสริมการปกครองท้องถิ่นทราบ",
+                      "มท 0810.6/ว 12505", "8.1")
+    idf = idf_for(searcher)
+    terms = question_terms(question)
+    assert coverage(terms, hit_tokens(searcher, report), idf) > coverage(
+        terms, hit_tokens(searcher, contact), idf)
+    text, used = extractive_answer(searcher, question, [contact, report])
+    assert 1 in used and "ชานนท์" in text
+
+
 def test_answer_respects_filters(searcher: Searcher) -> None:
     result = answer_question(searcher, "การป้องกันและแก้ไขปัญหายาเสพติด",
                              filters=Filters(issuer="จังหวัดเชียงใหม่"))

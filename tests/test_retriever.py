@@ -12,6 +12,7 @@ import pytest
 from circulars.models import Hit
 from circulars.settings import Settings
 from indexer.build import build_index
+from indexer.embedder import Embedder
 from indexer.manifest import IndexMismatch, IndexMissing
 from retriever.answer_types import asked_kinds, states
 from retriever.query import QueryError, find_citation
@@ -43,8 +44,8 @@ def test_citation_lookup_puts_the_item_first(seed_searcher: Searcher, query: str
 def test_citation_of_nested_and_misprinted_items(seed_searcher: Searcher) -> None:
     top = seed_searcher.search("ว 12505 ข้อ 3.3.1 (1)", k=3)[0]
     assert top.item == "3.3.1.(1)"
-    top = seed_searcher.search("มท 0211.6/ว 339 ข้อ 4.5", k=3)
-    assert [h.item for h in top[:2]] == ["4.5", "4.5#2"]
+    hits = seed_searcher.search("มท 0211.6/ว 339 ข้อ 4.5", k=3)
+    assert [h.item for h in hits[:2]] == ["4.5", "4.5#2"]
 
 
 def test_which_letter_refers_to_another(seed_searcher: Searcher) -> None:
@@ -214,7 +215,7 @@ def test_missing_and_mismatched_index(tmp_path: Path, seed_searcher: Searcher) -
 
 @pytest.mark.integration
 def test_real_model_hybrid_finds_directives(tmp_path_factory: pytest.TempPathFactory,
-                                            real_embedder) -> None:  # type: ignore[no-untyped-def]
+                                            real_embedder: Embedder) -> None:
     index_dir = tmp_path_factory.mktemp("real-index")
     settings = Settings(index_dir=index_dir)
     build_index([CORPUS], index_dir, settings, real_embedder)
