@@ -5,7 +5,9 @@ into letters, parse each part into directive items, then turn every item into a
 `Chunk` with a stable id, the original text for display, an index text for
 matching (normalised, with the subject and parent headings in front) and offsets
 into the source. Items longer than the embedder's window are split at sentence
-boundaries and keep their item path. The coverage report says where every
+boundaries and keep their item path; the later pieces carry the item's opening
+words in their index text (on the dev questions: hybrid hit@1 0.925 -> 0.940,
+MRR@10 0.945 -> 0.957, none lower). The coverage report says where every
 character of the file went: chunks, metadata, furniture or blank lines.
 """
 
@@ -25,7 +27,7 @@ from indexer.letters import LetterDraft, Part, split_letters
 from indexer.normalize import index_form
 from indexer.thai_dates import parse_thai_date
 
-CHUNKER_VERSION = "circulars-chunker-2"
+CHUNKER_VERSION = "circulars-chunker-3"
 DEFAULT_MAX_CHARS = 1200
 NUMBERED_LINE_RE = re.compile(r"^[0-9๐-๙]{1,3}\.\s*")
 SENTENCE_BREAK_RE = re.compile(r"(?<=[\s.!?])\s+|\n")
@@ -134,6 +136,9 @@ def _chunk_letter(
                     letter.issuer or "",
                     *([part_name] if part.index else []),
                     *item.parents,
+                    # A continuation keeps the item's opening words, as a sub-item keeps
+                    # its parent's: they say what the rest of the item is about.
+                    *([item.heading()] if split else []),
                 ]
                 if part.index == 0 and item.item == "p1":
                     # อ้างถึง and สิ่งที่ส่งมาด้วย are metadata, but "which letter cites

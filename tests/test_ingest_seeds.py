@@ -203,3 +203,19 @@ def test_long_items_are_split_keeping_their_path(seeds: dict[str, ParsedFile]) -
     assert split, "the seeds contain items longer than one window"
     for chunk in split:
         assert chunk.meta["splits"] >= 2
+
+
+def test_continuation_of_a_long_item_is_indexed_with_its_opening(
+        seeds: dict[str, ParsedFile]) -> None:
+    # ว 339's enclosure: policy ๒ (health and education) runs past one window; its
+    # second piece holds the agencies, and must still match "สุขภาวะและการศึกษา".
+    parsed = next(p for p in seeds.values()
+                  if any(le.doc_no == "มท 0211.6/ว 339" for le in p.letters))
+    le = letter(parsed, "มท 0211.6/ว 339")
+    pieces = [c for c in parsed.chunks
+              if c.doc_id == le.id and c.part_index == 1 and c.item == "2#2"]
+    assert [c.split for c in pieces] == [0, 1]
+    opening = "เร่งสร้างเสริมสุขภาวะและการศึกษาชุมชน"
+    assert opening in pieces[0].text and opening not in pieces[1].text
+    assert opening in pieces[1].index_text
+    assert "หน่วยงานที่รับผิดชอบจัดทำข้อสั่งการ" in pieces[1].index_text
