@@ -53,6 +53,13 @@ class Settings(BaseSettings):
     dense_weight: float = 0.5
     rrf_k: int = 60
 
+    # Answering: a top passage at least this close to the question (cosine under the
+    # embedding model) counts as relevant even when it shares few of its words, as
+    # paraphrased questions do. None: the value calibrated on the dev questions for
+    # the model (`service.relevance.CLOSENESS_FLOORS`), off for other models; any
+    # value above 1 turns it off.
+    answer_closeness: float | None = None
+
     default_k: int = 10
     max_query_chars: int = 2_000
 

@@ -175,6 +175,14 @@ class DenseIndex:
         wanted = set(allowed_ids)
         return np.fromiter((i in wanted for i in self._row), dtype=bool, count=len(self._row))
 
+    def similarity(self, query_vec: np.ndarray, chunk_id: str) -> float | None:
+        """Inner product of the query with one stored chunk (its cosine: vectors are unit
+        length), exact whatever the FAISS kind; None for an unknown id."""
+        row = self._row.get(chunk_id)
+        if row is None:
+            return None
+        return float(np.asarray(query_vec, dtype=np.float32).reshape(-1) @ self._vectors[row])
+
     def search(self, query_vec: np.ndarray, k: int, allowed: np.ndarray | None = None) -> Hits:
         query = np.asarray(query_vec)
         if query.ndim == 1:

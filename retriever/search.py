@@ -55,6 +55,7 @@ DUPLICATE_JACCARD = 0.6  # word-token (or character-trigram) overlap of relayed 
 ANSWER_KIND_DEPTH = 50  # fused candidates tested for the kind of answer asked
 NEAR_DUPLICATE_JACCARD = 0.45  # word overlap below which the character test is not tried
 TOKEN_CACHE_SIZE = 50_000  # chunks' token sets kept in memory (a few KB each)
+QUERY_CACHE_SIZE = 256  # recent query vectors: /ask embeds its question once
 WARM_UP_CHUNKS = 2_000  # indexes up to this size are tokenized in the background at load
 
 
@@ -110,6 +111,7 @@ class Searcher:
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="bm25")
         self._token_cache: OrderedDict[int, frozenset[str]] = OrderedDict()
         self._trigram_cache: OrderedDict[int, frozenset[str]] = OrderedDict()
+        self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._token_lock = threading.Lock()
         self._closing = threading.Event()
         self._pool.submit(self._warm_token_cache)
@@ -172,6 +174,26 @@ class Searcher:
                 cache.popitem(last=False)
         return value
 
+    def query_vector(self, text: str) -> np.ndarray:
+        """The embedded query (recent ones cached: the answerer asks again for the same
+        question's closeness to its passages)."""
+        with self._token_lock:
+            cached = self._query_vectors.get(text)
+            if cached is not None:
+                self._query_vectors.move_to_end(text)
+                return cached
+        vector = np.asarray(self.embedder.encode_queries([text])[0], dtype=np.float32)
+        with self._token_lock:
+            self._query_vectors[text] = vector
+            if len(self._query_vectors) > QUERY_CACHE_SIZE:
+                self._query_vectors.popitem(last=False)
+        return vector
+
+    def closeness(self, query: str, chunk_id: str) -> float | None:
+        """Cosine of the query and one chunk under the index's embedding model."""
+        return self.dense.similarity(self.query_vector(validate_query(
+            query, self.settings.max_query_chars)), chunk_id)
+
     # ------------------------------------------------------------------ filters
     def allowed_mask(self, filters: Filters | None) -> np.ndarray | None:
         if filters is None or filters.empty():
@@ -207,7 +229,7 @@ class Searcher:
         if mode in ("bm25", "hybrid"):
             lexical = self._pool.submit(self._bm25_search, text, depth, allowed)
         if mode in ("dense", "hybrid"):
-            vector = self.embedder.encode_queries([text])[0]
+            vector = self.query_vector(text)
             found = self.dense.search(vector, depth, allowed=allowed)
             ranked["dense"] = [chunk_id for chunk_id, _ in found]
             scores["dense"] = dict(found)

@@ -16,8 +16,10 @@ from retriever.search import Filters, Searcher
 from service.answer import (
     DEFAULT_MIN_SCORE,
     NOT_FOUND_TEXT,
+    WORDS_ONLY_MIN_SCORE,
     answer,
     answer_question,
+    default_min_score,
     relevance,
 )
 from service.citations import item_label, part_label, reference_label
@@ -162,6 +164,50 @@ def test_top_passage_is_quoted_even_when_runners_up_share_more_words(
     assert 1 in used and "ชานนท์" in text
 
 
+def test_closeness_floor_comes_from_the_setting_or_the_model(searcher: Searcher) -> None:
+    from service.relevance import CLOSENESS_FLOORS, closeness_floor
+
+    # The test embedder is no calibrated model: meaning alone never makes a passage relevant.
+    assert closeness_floor(searcher) is None
+    original = searcher.settings
+    try:
+        searcher.settings = original.model_copy(update={"answer_closeness": 0.5})
+        assert closeness_floor(searcher) == 0.5
+        searcher.settings = original.model_copy(update={"answer_closeness": 2.0})
+        assert closeness_floor(searcher) is None  # above 1: off
+    finally:
+        searcher.settings = original
+    assert CLOSENESS_FLOORS["multilingual-e5-small"] < 1.0
+
+
+def test_close_passage_counts_as_relevant_despite_few_shared_words(searcher: Searcher) -> None:
+    question = "ผู้ว่าฯ ต้องเตรียมตัวอย่างไรเมื่อฝนตกหนัก"
+    hits = searcher.search(question, k=5)
+    lexical = relevance(searcher, question, hits)
+    assert lexical < 1.0
+    closeness = searcher.closeness(question, hits[0].chunk_id)
+    assert closeness is not None and -1.0 <= closeness <= 1.0
+    original = searcher.settings
+    try:
+        searcher.settings = original.model_copy(update={"answer_closeness": closeness})
+        assert relevance(searcher, question, hits) == 1.0
+        searcher.settings = original.model_copy(update={"answer_closeness": closeness + 1e-3})
+        assert relevance(searcher, question, hits) == lexical
+    finally:
+        searcher.settings = original
+
+
+def test_query_is_embedded_once_for_search_and_closeness(searcher: Searcher) -> None:
+    embedder = searcher.embedder
+    assert isinstance(embedder, HashEmbedder)
+    question = "ฝุ่นละอองขนาดเล็ก PM2.5 ต้องแก้ไขอย่างไรในฤดูแล้ง"
+    before = embedder.encoded
+    hits = searcher.search(question, k=3)
+    searcher.closeness(question, hits[0].chunk_id)
+    searcher.search(question, k=3, mode="dense")
+    assert embedder.encoded - before == 1
+
+
 def test_answer_respects_filters(searcher: Searcher) -> None:
     result = answer_question(searcher, "การป้องกันและแก้ไขปัญหายาเสพติด",
                              filters=Filters(issuer="จังหวัดเชียงใหม่"))
@@ -180,7 +226,7 @@ def test_unrelated_questions_are_not_answered(searcher: Searcher, question: str)
     result = answer_question(searcher, question)
     assert result.not_found and result.answer == NOT_FOUND_TEXT
     assert result.citations == [] and "relevance" in result.warnings[0]
-    assert relevance(searcher, question, result.passages) < DEFAULT_MIN_SCORE
+    assert relevance(searcher, question, result.passages) < default_min_score(searcher)
 
 
 @pytest.mark.parametrize(("question", "asks"), [
@@ -210,7 +256,7 @@ def test_an_amount_is_answered_only_from_a_passage_stating_one(searcher: Searche
     hits = searcher.search(question, k=5)
     terms, idf = question_terms(question), idf_for(searcher)
     assert max(coverage(terms, hit_tokens(searcher, hit), idf) for hit in hits) >= (
-        DEFAULT_MIN_SCORE)
+        default_min_score(searcher))
     stating = [hit for hit in hits if states_amount(hit.text)]
     assert relevance(searcher, question, hits) == pytest.approx(max(
         (coverage(terms, hit_tokens(searcher, hit), idf) for hit in stating), default=0.0),
@@ -434,7 +480,15 @@ def test_answer_uses_only_given_passages(searcher: Searcher) -> None:
     assert result.citations[0].chunk_id == hits[1].chunk_id
 
 
-def test_module_constants() -> None:
-    assert 0.0 < DEFAULT_MIN_SCORE < 1.0
+def test_module_constants(searcher: Searcher) -> None:
+    assert 0.0 < WORDS_ONLY_MIN_SCORE < DEFAULT_MIN_SCORE < 1.0
+    # The test embedder has no closeness floor: word overlap decides alone, at its floor.
+    assert default_min_score(searcher) == WORDS_ONLY_MIN_SCORE
+    original = searcher.settings
+    try:
+        searcher.settings = original.model_copy(update={"answer_closeness": 0.9})
+        assert default_min_score(searcher) == DEFAULT_MIN_SCORE
+    finally:
+        searcher.settings = original
     assert NOT_FOUND_TEXT == "ไม่พบข้อมูลในหนังสือเวียนที่มีอยู่"
     assert Path(__file__).name == "test_answer.py"

@@ -227,3 +227,13 @@ def test_choose_kind() -> None:
     assert choose_kind(10**6, "ivfpq", 1000) == "ivfpq"
     with pytest.raises(ValueError):
         choose_kind(10, "annoy", 1000)
+
+
+@pytest.mark.parametrize("kind", ["flat", "hnsw", "ivfpq"])
+def test_similarity_is_the_exact_cosine_with_a_stored_chunk(kind: str) -> None:
+    index, vectors, ids = make(kind, n=12_000 if kind == "ivfpq" else N)
+    query = unit_vectors(1, seed=5)[0]
+    for row in (0, 7):
+        assert index.similarity(query, ids[row]) == pytest.approx(float(query @ vectors[row]),
+                                                                  abs=1e-6)
+    assert index.similarity(query, "no-such-chunk") is None

@@ -21,6 +21,7 @@ import pytest
 from circulars.settings import Settings
 from indexer.build import build_index
 from retriever.search import Searcher
+from service.answer import answer_question
 from service.app import create_app
 from service.settings import ServiceSettings
 from tests.conftest import CORPUS, ROOT
@@ -138,6 +139,24 @@ def test_real_model_answers_the_examples(real_index: Path, real_embedder: Any) -
         assert health["query_runtime"] == "onnx"  # the real model takes the fast query path
         # The real encoder (ONNX Runtime session, tokenizer) under 32 concurrent clients.
         _check_concurrent_clients(url, [q for q, _, _ in cases] + QUESTIONS[:2], 32)
+
+
+@pytest.mark.integration
+def test_real_model_answers_a_paraphrase_on_closeness(real_index: Path,
+                                                      real_embedder: Any) -> None:
+    # Shares few words with item 5 of ว 10303 ("ประสงค์จะเรียนเชิญนายกรัฐมนตรีให้เกียรติเป็น
+    # ประธานเปิดงาน ... มีหนังสือแจ้งให้กระทรวงมหาดไทยทราบ"): the word overlap alone is
+    # under the floor, the model's closeness is over e5-small's calibrated floor.
+    question = "จังหวัดจะจัดงานใหญ่แล้วอยากเชิญนายกรัฐมนตรีมาเปิดงาน ต้องแจ้งใครก่อน"
+    settings = ServiceSettings(index_dir=real_index)
+    searcher = Searcher(real_index, real_embedder, settings)
+    answered = answer_question(searcher, question)
+    assert not answered.not_found, answered.warnings
+    assert (answered.citations[0].doc_no, answered.citations[0].item) == (
+        "มท 0211.6/ว 10303", "5")
+    searcher.settings = settings.model_copy(update={"answer_closeness": 2.0})  # off
+    refused = answer_question(searcher, question)
+    assert refused.not_found and "relevance" in refused.warnings[-1]
 
 
 def _env() -> dict[str, str]:
