@@ -18,6 +18,8 @@ BM25, and small metadata arrays for filters) and answers queries:
 4. The same directive relayed in several letters (a ministry letter and a
    province's copy) comes back once, the other copies listed in `also_in`; the
    copy ranked first (by the question's wording and named sender) represents it.
+   A longer chunk ranked below an item and holding 80% of its words (the row of a
+   summary table in an enclosure that restates it) is listed with it the same way.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ RRF_K = 60
 DUPLICATE_JACCARD = 0.6  # word-token (or character-trigram) overlap of relayed copies
 ANSWER_KIND_DEPTH = 50  # fused candidates tested for the kind of answer asked
 NEAR_DUPLICATE_JACCARD = 0.45  # word overlap below which the character test is not tried
+CONTAINED_SHARE = 0.8  # share of an item's words a longer chunk must hold to restate it
 TOKEN_CACHE_SIZE = 50_000  # chunks' token sets kept in memory (a few KB each)
 QUERY_CACHE_SIZE = 256  # recent query vectors: /ask embeds its question once
 WARM_UP_CHUNKS = 2_000  # indexes up to this size are tokenized in the background at load
@@ -82,7 +85,8 @@ class Searcher:
         self.store = Store(self.version_dir / STORE_FILE, readonly=True)
         self.dense = DenseIndex.load(self.version_dir / "dense")
         self.bm25 = BM25Index.load(self.version_dir / "bm25")
-        rows = self.store.chunk_rows("chunk_id, doc_id, source, doc_no, date, issuer, item")
+        rows = self.store.chunk_rows("chunk_id, doc_id, source, doc_no, date, issuer, item, "
+                                     "json_extract(data, '$.part_index') AS part_index")
         self.ids = [row["chunk_id"] for row in rows]
         self.position = {chunk_id: i for i, chunk_id in enumerate(self.ids)}
         self.doc_ids = np.array([row["doc_id"] for row in rows], dtype=object)
@@ -93,6 +97,7 @@ class Searcher:
         issuer_forms = {name: index_form(name) for name in {row["issuer"] or "" for row in rows}}
         self.issuers = np.array([issuer_forms[row["issuer"] or ""] for row in rows], dtype=object)
         self.items = [row["item"] for row in rows]
+        self.part_indexes = np.array([row["part_index"] for row in rows], dtype=np.int32)
         self._positions: dict[str, list[int]] = {}
         for i, row in enumerate(rows):
             self._positions.setdefault(row["doc_id"], []).append(i)
@@ -384,16 +389,23 @@ class Searcher:
         return hits
 
     def _duplicate_of(self, chunk_id: str, kept: list[str]) -> str | None:
-        """The kept chunk this one repeats (a relayed copy in another letter), if any."""
+        """The kept chunk this one repeats (a relayed copy in another letter) or restates
+        (a longer chunk holding nearly all its words), if any."""
         position = self.position[chunk_id]
         tokens = self.token_set(position)
         if len(tokens) < 8:
             return None
         for other in kept:
             other_position = self.position[other]
+            other_tokens = self.token_set(other_position)
             if self.doc_ids[other_position] == self.doc_ids[position]:
+                # A letter's own enclosure may restate its items (ว 339's summary table
+                # repeats its body's directives), never the same part.
+                if (self.part_indexes[other_position] != self.part_indexes[position]
+                        and _holds(tokens, other_tokens)):
+                    return other
                 continue
-            similarity = _jaccard(tokens, self.token_set(other_position))
+            similarity = _jaccard(tokens, other_tokens)
             if similarity >= DUPLICATE_JACCARD:
                 return other
             # OCR damage in one copy ("ปัญหาร่องหนึ่นคั่วเรือน" for "ปัญหาหนี้ครัวเรือน")
@@ -402,7 +414,18 @@ class Searcher:
                     self.trigram_set(position),
                     self.trigram_set(other_position)) >= DUPLICATE_JACCARD:
                 return other
+            if _holds(tokens, other_tokens):
+                return other
         return None
+
+
+def _holds(longer: frozenset[str], shorter: frozenset[str]) -> bool:
+    """Whether `longer` restates `shorter`: a summary-table row with several directives
+    holding one item's words. Only the longer one folds under the shorter, which is
+    the precise citation; the reverse would hide the item under a row."""
+    if len(shorter) < 8 or len(longer) <= len(shorter):
+        return False
+    return len(longer & shorter) / len(shorter) >= CONTAINED_SHARE
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:

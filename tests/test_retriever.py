@@ -86,6 +86,28 @@ def test_relayed_copies_come_back_once(seed_searcher: Searcher) -> None:
     assert sum(1 for h in everything if "ขยายผลศูนย์จัดการกองทุนชุมชน" in h.text) >= 2
 
 
+def test_summary_row_restating_an_item_is_listed_with_it(seed_searcher: Searcher) -> None:
+    # ว 339's enclosure sums up policy ๒ in one long table row; the body's item 5.2.4)
+    # (and ว 469's copy of it) is one of the directives that row restates.
+    query = "ส่งเสริมนวัตกรรมสายอาชีวศึกษา บริการและอาหารยุคใหม่ การซ่อมบำรุงโดรน"
+    everything = seed_searcher.search(query, k=30, all_copies=True)
+
+    def first(doc_no: str, part_index: int, item: str, needle: str) -> Hit:
+        return next(h for h in everything if (h.doc_no, h.part_index, h.item) == (
+            doc_no, part_index, item) and needle in h.text)
+
+    item = first("มท 0211.6/ว 339", 0, "5.2.4)", "อาชีวศึกษา")
+    row = first("มท 0211.6/ว 339", 1, "2#2", "อาชีวศึกษา")
+    assert everything.index(item) < everything.index(row)
+    merged = seed_searcher.search(query, k=10)
+    assert row.chunk_id not in {h.chunk_id for h in merged}
+    holder = next(h for h in merged if any(c["chunk_id"] == row.chunk_id for c in h.also_in))
+    assert "อาชีวศึกษา" in holder.text and holder.item in {"5.2.4)", "5.2.(4)"}
+    # Never the reverse: an item ranked below a row that restates it stays a hit.
+    assert seed_searcher._duplicate_of(item.chunk_id, [row.chunk_id]) is None
+    assert seed_searcher._duplicate_of(row.chunk_id, [item.chunk_id]) == item.chunk_id
+
+
 def _doc_nos(searcher: Searcher, letter_ids: set[str]) -> set[str | None]:
     return {searcher._letters[letter_id].doc_no for letter_id in letter_ids}
 
