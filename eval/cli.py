@@ -88,7 +88,8 @@ def add_eval_parser(sub: Any, common: Any) -> None:
     p.add_argument("--no-answers", action="store_true", help="skip the answer metrics")
     p.add_argument("--answer-k", type=int, default=5, help="passages per answer (default 5)")
     p.add_argument("--min-score", type=float, default=None,
-                   help="min_score passed to the answerer (default: its DEFAULT_MIN_SCORE)")
+                   help="min_score passed to the answerer (default: its own, "
+                        "service.answer.default_min_score)")
     p.add_argument("--stat-test", choices=("fisher", "student"), default="fisher",
                    help="paired significance test between modes (default fisher)")
     p.add_argument("--min", dest="floors", action="append", type=parse_floor, default=[],
@@ -314,10 +315,10 @@ def _tune(args: argparse.Namespace, settings: Settings, embedder: Any,
               f"{fmt(row['balanced'])} | {fmt(row['accuracy'])} |")
     if tuned["at_current"]:
         now = tuned["at_current"]
-        print(f"\nDEFAULT_MIN_SCORE ปัจจุบัน / current = {tuned['current']}: not-found accuracy "
+        print(f"\nmin_score ปัจจุบัน / current = {tuned['current']}: not-found accuracy "
               f"{fmt(now['not_found_accuracy'])}, answerable recall "
               f"{fmt(now['answerable_recall'])} (predicted)")
-    print(f"\nค่าที่ดีที่สุด / best ({tuned['objective']}): DEFAULT_MIN_SCORE = "
+    print(f"\nค่าที่ดีที่สุด / best ({tuned['objective']}): min_score = "
           f"{best['min_score']:.4f} — dev not-found "
           f"accuracy {fmt(confirmed['not_found_accuracy'])}, answerable citation recall "
           f"{fmt(confirmed['citation_recall'])}, false not-found "

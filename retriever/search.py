@@ -18,8 +18,9 @@ BM25, and small metadata arrays for filters) and answers queries:
 4. The same directive relayed in several letters (a ministry letter and a
    province's copy) comes back once, the other copies listed in `also_in`; the
    copy ranked first (by the question's wording and named sender) represents it.
-   A longer chunk ranked below an item and holding 80% of its words (the row of a
-   summary table in an enclosure that restates it) is listed with it the same way.
+   A longer chunk ranked below an item and holding 80% of its words, weighted by
+   IDF (typically the row of a summary table in an enclosure that restates it), is
+   listed with it the same way.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from indexer.normalize import index_form
 from indexer.store import Store
 from indexer.thai_tokens import query_tokens, tokenize
 from retriever.answer_types import asked_kinds, states
+from retriever.idf import Idf
 from retriever.query import Citation, find_citation, validate_query
 from retriever.senders import SenderNames
 
@@ -56,7 +58,8 @@ RRF_K = 60
 DUPLICATE_JACCARD = 0.6  # word-token (or character-trigram) overlap of relayed copies
 ANSWER_KIND_DEPTH = 50  # fused candidates tested for the kind of answer asked
 NEAR_DUPLICATE_JACCARD = 0.45  # word overlap below which the character test is not tried
-CONTAINED_SHARE = 0.8  # share of an item's words a longer chunk must hold to restate it
+CONTAINED_SHARE = 0.8  # IDF share of an item's words a longer chunk must hold to restate it
+CONTAINED_MIN_TOKENS = 20  # distinct words an item needs before containment is tested
 TOKEN_CACHE_SIZE = 50_000  # chunks' token sets kept in memory (a few KB each)
 QUERY_CACHE_SIZE = 256  # recent query vectors: /ask embeds its question once
 WARM_UP_CHUNKS = 2_000  # indexes up to this size are tokenized in the background at load
@@ -117,6 +120,7 @@ class Searcher:
         self._token_cache: OrderedDict[int, frozenset[str]] = OrderedDict()
         self._trigram_cache: OrderedDict[int, frozenset[str]] = OrderedDict()
         self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._idf: Idf | None = None
         self._token_lock = threading.Lock()
         self._closing = threading.Event()
         self._pool.submit(self._warm_token_cache)
@@ -178,6 +182,14 @@ class Searcher:
             if len(cache) > TOKEN_CACHE_SIZE:
                 cache.popitem(last=False)
         return value
+
+    @property
+    def idf(self) -> Idf:
+        """IDF of words over this index's chunks, read from BM25's posting lists once."""
+        with self._token_lock:
+            if self._idf is None:
+                self._idf = Idf(self.bm25.document_frequencies(), len(self.ids))
+            return self._idf
 
     def query_vector(self, text: str) -> np.ndarray:
         """The embedded query (recent ones cached: the answerer asks again for the same
@@ -402,7 +414,7 @@ class Searcher:
                 # A letter's own enclosure may restate its items (ว 339's summary table
                 # repeats its body's directives), never the same part.
                 if (self.part_indexes[other_position] != self.part_indexes[position]
-                        and _holds(tokens, other_tokens)):
+                        and _holds(tokens, other_tokens, self.idf)):
                     return other
                 continue
             similarity = _jaccard(tokens, other_tokens)
@@ -414,18 +426,26 @@ class Searcher:
                     self.trigram_set(position),
                     self.trigram_set(other_position)) >= DUPLICATE_JACCARD:
                 return other
-            if _holds(tokens, other_tokens):
+            if _holds(tokens, other_tokens, self.idf):
                 return other
         return None
 
 
-def _holds(longer: frozenset[str], shorter: frozenset[str]) -> bool:
+def _holds(longer: frozenset[str], shorter: frozenset[str],
+           weight: Callable[[str], float]) -> bool:
     """Whether `longer` restates `shorter`: a summary-table row with several directives
-    holding one item's words. Only the longer one folds under the shorter, which is
-    the precise citation; the reverse would hide the item under a row."""
-    if len(shorter) < 8 or len(longer) <= len(shorter):
+    holding one item's words (`weight`: IDF, so shared common words count little).
+
+    Only the longer one folds under the shorter, which is the precise citation; the
+    reverse would hide the item under a row. Short items are left alone: with fewer
+    than CONTAINED_MIN_TOKENS words, "๓. การสร้างอาชีพ เพิ่มรายได้ให้ประชาชน" is
+    "held" by any row on the economy.
+    """
+    if len(shorter) < CONTAINED_MIN_TOKENS or len(longer) <= len(shorter):
         return False
-    return len(longer & shorter) / len(shorter) >= CONTAINED_SHARE
+    total = sum(weight(token) for token in shorter)
+    shared = sum(weight(token) for token in shorter if token in longer)
+    return total > 0 and shared / total >= CONTAINED_SHARE
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:

@@ -14,10 +14,11 @@ copied from a passage and ends with that passage's marker [n].
 2. A sentence scores the IDF-weighted share of the question's terms it contains
    (`service.terms`), plus a small bonus for the passage's rank and for being the
    first sentence of its item (which states what the item is about).
-3. The top passage's best sentence is always taken (its opening when no sentence
-   carries a term of the question); then the best sentences until `MAX_SENTENCES`
-   or `MAX_CHARS`, skipping any with less than `MIN_SHARE` of the question's
-   weight, and any that repeat one already taken, then put back in reading order.
+3. The top passage's best sentence is always taken (the one covering most of the
+   question, even below `MIN_SHARE`; its opening when none carries a term); then
+   the best sentences until `MAX_SENTENCES` or `MAX_CHARS`, skipping any with less
+   than `MIN_SHARE` of the question's weight, and any that repeat one already
+   taken, then put back in reading order.
    Repeats are judged on character trigrams (Jaccard >= `DUPLICATE_SHINGLES`), not
    words: the Searcher merges relayed copies of a directive, but OCR noise can
    leave two copies of the same sentence ("หนี้ครัวเรือน" / "หนึ่นคั่วเรือน") too
@@ -138,6 +139,8 @@ def answering_markers(searcher: Searcher, terms: list[str], hits: list[Hit]) -> 
     whatever it says. On the dev questions this stopped one answer from citing two
     sub-items beside the row asked about (citation F1 0.753 -> 0.761, none lower).
     """
+    if not hits:
+        return []
     idf = idf_for(searcher)
     top = hits[0]
     shares = [coverage(terms, own_tokens(searcher, hit) if _is_under(hit, top)
@@ -173,12 +176,12 @@ def _best_sentences(searcher: Searcher, question: str, hits: list[Hit]) -> list[
     # took all the places). Dev citation F1 0.761 -> 0.770, none lower.
     first = next((s for s in candidates if s.marker == 1), None) or _closest(
         _sentences(hits[0], 1), terms, idf)
-    taken = [first]
-    size = len(first.text)
+    taken = [first] if first is not None else []
+    size = len(first.text) if first is not None else 0
     for sentence in candidates:
         if len(taken) >= MAX_SENTENCES:
             break
-        if sentence is first or (size + len(sentence.text) > MAX_CHARS):
+        if sentence is first or (taken and size + len(sentence.text) > MAX_CHARS):
             continue
         if _repeats(sentence, taken):
             continue
@@ -188,7 +191,8 @@ def _best_sentences(searcher: Searcher, question: str, hits: list[Hit]) -> list[
     return taken
 
 
-def _closest(sentences: list[_Sentence], terms: list[str], idf: Idf) -> _Sentence:
+def _closest(sentences: list[_Sentence], terms: list[str], idf: Idf) -> _Sentence | None:
     """The sentence covering most of the question, the earliest of equals (the opening
-    when none carries a term)."""
-    return max(sentences, key=lambda s: (coverage(terms, s.tokens, idf), -s.position))
+    when none carries a term); None for a passage with no sentence (a bare "(๑)")."""
+    return max(sentences, key=lambda s: (coverage(terms, s.tokens, idf), -s.position),
+               default=None)

@@ -11,9 +11,8 @@ scores (unbounded, depend on the question's length) or fused ranks:
 It is 0..1: 1.0 when every term of the question is in one passage, near 0 when the
 key terms (the rare ones, by IDF) appear nowhere. A question that names a letter
 and item present in the index ("มท 0211.6/ว 10303 ข้อ 3.6") scores 1.0, since the
-citation lookup found exactly what was asked for. The score is lexical so that it
-behaves the same with any embedding model, and it is cheap (token sets are cached
-by the Searcher).
+citation lookup found exactly what was asked for. Word overlap behaves the same
+with any embedding model, and it is cheap (token sets are cached by the Searcher).
 
 Meaning, not words: a paraphrased question ("อยากเชิญนายกมาเปิดงาน ต้องแจ้งใคร")
 shares few words with the item that answers it, and word overlap alone refused
@@ -23,7 +22,9 @@ question: cosine at least `closeness_floor` (set per model; e5's cosines crowd
 into 0.80-0.92 for any Thai pair, so only the very top means much). On the dev
 questions (91 answerable, 11 not) this took false not-found answers from 17 to
 13, and it let the word-overlap floor rise to where no unanswerable dev question
-passes it (`service.answer.DEFAULT_MIN_SCORE`).
+passes it (`service.answer.DEFAULT_MIN_SCORE`). For a model with no calibrated
+floor this rule is off and word overlap decides alone, at its own floor
+(`service.answer.WORDS_ONLY_MIN_SCORE`).
 
 A question asking for an amount of money ("เบี้ยยังชีพได้เดือนละกี่บาท", "วงเงินเท่าไร")
 can only be answered by a passage that states one (a number followed by บาท), so

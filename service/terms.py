@@ -12,14 +12,11 @@ makes a question about something absent from the circulars score low.
 
 from __future__ import annotations
 
-import math
-import threading
-import weakref
-from collections import Counter
-from collections.abc import Iterable, Mapping
-
 from indexer.thai_tokens import INTERROGATIVES, tokenize
+from retriever.idf import Idf
 from retriever.search import Searcher
+
+__all__ = ["QUESTION_WORDS", "Idf", "coverage", "idf_for", "question_terms"]
 
 QUESTION_WORDS = INTERROGATIVES | frozenset({
     "ว่า", "คือ", "ครับ", "ค่ะ", "คะ", "นะ", "จะ", "ได้", "ต้อง", "ควร", "ให้", "ที่",
@@ -37,40 +34,9 @@ def question_terms(question: str) -> list[str]:
     return list(seen)
 
 
-class Idf:
-    """Inverse document frequency over one searcher's chunks (smoothed, always > 0)."""
-
-    def __init__(self, frequency: Mapping[str, int], count: int) -> None:
-        self.count = count
-        self._frequency = frequency
-        self.unseen = math.log((count + 1) / 0.5)
-
-    @classmethod
-    def of_documents(cls, documents: Iterable[Iterable[str]]) -> Idf:
-        frequency: Counter[str] = Counter()
-        count = 0
-        for tokens in documents:
-            frequency.update(set(tokens))
-            count += 1
-        return cls(frequency, count)
-
-    def __call__(self, token: str) -> float:
-        df = self._frequency.get(token, 0)
-        return math.log((self.count + 1) / (df + 0.5)) if df else self.unseen
-
-
-_CACHE: weakref.WeakKeyDictionary[Searcher, Idf] = weakref.WeakKeyDictionary()
-_LOCK = threading.Lock()
-
-
 def idf_for(searcher: Searcher) -> Idf:
     """The searcher's IDF table, computed once per loaded index."""
-    with _LOCK:
-        idf = _CACHE.get(searcher)
-        if idf is None:
-            idf = Idf(searcher.bm25.document_frequencies(), len(searcher))
-            _CACHE[searcher] = idf
-        return idf
+    return searcher.idf
 
 
 def coverage(terms: list[str], tokens: frozenset[str] | set[str], idf: Idf) -> float:

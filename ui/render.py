@@ -117,6 +117,15 @@ def citations_html(citations: list[Citation]) -> str:
     return f'<section class="citations"><h3>แหล่งอ้างอิง</h3><ul>{"".join(items)}</ul></section>'
 
 
+def copy_label(copy: dict[str, object]) -> str:
+    """ "นร 0017.2/ว 469 ข้อ 4.1", with "สิ่งที่ส่งมาด้วย 1" for an enclosure's copy."""
+    where = str(copy.get("doc_no") or copy.get("doc_id"))
+    part_index = copy.get("part_index")
+    if isinstance(part_index, int) and part_index > 0:
+        where += f" สิ่งที่ส่งมาด้วย {part_index}"
+    return f"{where} ข้อ {copy.get('item')}"
+
+
 def passages_html(hits: list[Hit], question: str, heading: str = "ข้อความที่ค้นพบ") -> str:
     if not hits:
         return message("notice", "ไม่พบข้อความที่ตรงกับคำค้น", "no passage matched")
@@ -125,9 +134,9 @@ def passages_html(hits: list[Hit], question: str, heading: str = "ข้อค�
     for number, hit in enumerate(hits, 1):
         also = ""
         if hit.also_in:
-            others = ", ".join(esc(f"{c.get('doc_no') or c.get('doc_id')} ข้อ {c.get('item')}")
-                               for c in hit.also_in)
-            also = f'<div class="also">ปรากฏในหนังสืออื่นด้วย: {others}</div>'
+            others = ", ".join(esc(copy_label(c)) for c in hit.also_in)
+            # Copies are other letters, or the letter's own enclosure restating the item.
+            also = f'<div class="also">ปรากฏที่อื่นด้วย: {others}</div>'
         parents = "".join(f'<div class="parent">{esc(p)}</div>' for p in hit.parents)
         cards.append(
             f'<article class="passage"><header><span class="marker">[{number}]</span> '
