@@ -121,6 +121,7 @@ class Searcher:
         self._trigram_cache: OrderedDict[int, frozenset[str]] = OrderedDict()
         self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._idf: Idf | None = None
+        self._weight_cache: dict[int, tuple[float, float]] = {}
         self._token_lock = threading.Lock()
         self._closing = threading.Event()
         self._pool.submit(self._warm_token_cache)
@@ -190,6 +191,18 @@ class Searcher:
             if self._idf is None:
                 self._idf = Idf(self.bm25.document_frequencies(), len(self.ids))
             return self._idf
+
+    def _weights(self, position: int, tokens: frozenset[str]) -> tuple[float, float]:
+        """Total and largest IDF of one chunk's words (cached with its token set's bound)."""
+        weights = self._weight_cache.get(position)
+        if weights is None:
+            idf = self.idf
+            values = [idf(token) for token in tokens]
+            weights = (sum(values), max(values, default=0.0))
+            if len(self._weight_cache) >= TOKEN_CACHE_SIZE:
+                self._weight_cache.clear()
+            self._weight_cache[position] = weights
+        return weights
 
     def query_vector(self, text: str) -> np.ndarray:
         """The embedded query (recent ones cached: the answerer asks again for the same
@@ -407,6 +420,7 @@ class Searcher:
         tokens = self.token_set(position)
         if len(tokens) < 8:
             return None
+        idf = self.idf
         for other in kept:
             other_position = self.position[other]
             other_tokens = self.token_set(other_position)
@@ -414,7 +428,8 @@ class Searcher:
                 # A letter's own enclosure may restate its items (ว 339's summary table
                 # repeats its body's directives), never the same part.
                 if (self.part_indexes[other_position] != self.part_indexes[position]
-                        and _holds(tokens, other_tokens, self.idf)):
+                        and _holds(tokens, other_tokens, idf,
+                                   self._weights(other_position, other_tokens))):
                     return other
                 continue
             similarity = _jaccard(tokens, other_tokens)
@@ -426,15 +441,16 @@ class Searcher:
                     self.trigram_set(position),
                     self.trigram_set(other_position)) >= DUPLICATE_JACCARD:
                 return other
-            if _holds(tokens, other_tokens, self.idf):
+            if _holds(tokens, other_tokens, idf, self._weights(other_position, other_tokens)):
                 return other
         return None
 
 
 def _holds(longer: frozenset[str], shorter: frozenset[str],
-           weight: Callable[[str], float]) -> bool:
+           weight: Callable[[str], float], shorter_weights: tuple[float, float]) -> bool:
     """Whether `longer` restates `shorter`: a summary-table row with several directives
-    holding one item's words (`weight`: IDF, so shared common words count little).
+    holding one item's words (`weight`: IDF, so shared common words count little;
+    `shorter_weights`: the total and the largest weight of `shorter`'s words).
 
     Only the longer one folds under the shorter, which is the precise citation; the
     reverse would hide the item under a row. Short items are left alone: with fewer
@@ -443,9 +459,13 @@ def _holds(longer: frozenset[str], shorter: frozenset[str],
     """
     if len(shorter) < CONTAINED_MIN_TOKENS or len(longer) <= len(shorter):
         return False
-    total = sum(weight(token) for token in shorter)
-    shared = sum(weight(token) for token in shorter if token in longer)
-    return total > 0 and shared / total >= CONTAINED_SHARE
+    total, largest = shorter_weights
+    shared_tokens = longer & shorter
+    # Most pairs share too few words to reach the share even at the largest weight:
+    # settled without summing (this test runs for every candidate against every hit).
+    if total <= 0 or len(shared_tokens) * largest < CONTAINED_SHARE * total:
+        return False
+    return sum(weight(token) for token in shared_tokens) >= CONTAINED_SHARE * total
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
