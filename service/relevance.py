@@ -18,21 +18,11 @@ Meaning, not words: a paraphrased question ("อยากเชิญนาย�
 shares few words with the item that answers it, and word overlap alone refused
 many such questions that search had answered right. So the top passage also
 counts as relevant (1.0) when the embedding model puts it very close to the
-question: cosine at least `closeness_floor` (set per model; e5's cosines crowd
-into 0.80-0.92 for any Thai pair, so only the very top means much). On the dev
+question: cosine at least `closeness_floor`, set per model. e5's cosines crowd
+into 0.80-0.92 for any Thai pair, so only the very top means much. On the dev
 questions (91 answerable, 11 not) this took false not-found answers from 17 to
-13, and it let the word-overlap floor rise to where no unanswerable dev question
-passes it (`service.answer.DEFAULT_MIN_SCORE`). For a model with no calibrated
-floor this rule is off and word overlap decides alone, at its own floor
-(`service.answer.WORDS_ONLY_MIN_SCORE`).
-
-A question asking for an amount of money ("เบี้ยยังชีพได้เดือนละกี่บาท", "วงเงินเท่าไร")
-can only be answered by a passage that states one (a number followed by บาท), so
-only such passages count for it (`retriever.answer_types`). Without this, a
-passage on the right topic but with no amount, such as the flood-relief directive
-for "เงินเยียวยาผู้ประสบอุทกภัยได้ครัวเรือนละกี่บาท", passed as an answer. On the dev
-questions this turns one of the nine unanswerable questions into "not found" and
-touches no answerable one.
+13 and answered no unanswerable question. For a model with no calibrated floor
+the rule is off and word overlap decides alone.
 """
 
 from __future__ import annotations

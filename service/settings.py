@@ -27,8 +27,7 @@ class ServiceSettings(Settings):
     generator_timeout: float = 60.0
     generator_max_tokens: int = 400
 
-    # None means `service.answer.default_min_score()` (0.63 for the calibrated default
-    # model, 0.33 for models answering on word overlap alone).
+    # None means `service.answer.DEFAULT_MIN_SCORE`.
     min_score: float | None = None
     # How often a request may retry loading a missing index, and check for a new version.
     index_retry_seconds: float = 5.0

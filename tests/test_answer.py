@@ -16,10 +16,8 @@ from retriever.search import Filters, Searcher
 from service.answer import (
     DEFAULT_MIN_SCORE,
     NOT_FOUND_TEXT,
-    WORDS_ONLY_MIN_SCORE,
     answer,
     answer_question,
-    default_min_score,
     relevance,
 )
 from service.citations import item_label, part_label, reference_label
@@ -244,7 +242,7 @@ def test_unrelated_questions_are_not_answered(searcher: Searcher, question: str)
     result = answer_question(searcher, question)
     assert result.not_found and result.answer == NOT_FOUND_TEXT
     assert result.citations == [] and "relevance" in result.warnings[0]
-    assert relevance(searcher, question, result.passages) < default_min_score(searcher)
+    assert relevance(searcher, question, result.passages) < DEFAULT_MIN_SCORE
 
 
 @pytest.mark.parametrize(("question", "asks"), [
@@ -274,7 +272,7 @@ def test_an_amount_is_answered_only_from_a_passage_stating_one(searcher: Searche
     hits = searcher.search(question, k=5)
     terms, idf = question_terms(question), idf_for(searcher)
     assert max(coverage(terms, hit_tokens(searcher, hit), idf) for hit in hits) >= (
-        default_min_score(searcher))
+        DEFAULT_MIN_SCORE)
     stating = [hit for hit in hits if states_amount(hit.text)]
     assert relevance(searcher, question, hits) == pytest.approx(max(
         (coverage(terms, hit_tokens(searcher, hit), idf) for hit in stating), default=0.0),
@@ -498,15 +496,7 @@ def test_answer_uses_only_given_passages(searcher: Searcher) -> None:
     assert result.citations[0].chunk_id == hits[1].chunk_id
 
 
-def test_module_constants(searcher: Searcher) -> None:
-    assert 0.0 < WORDS_ONLY_MIN_SCORE < DEFAULT_MIN_SCORE < 1.0
-    # The test embedder has no closeness floor: word overlap decides alone, at its floor.
-    assert default_min_score(searcher) == WORDS_ONLY_MIN_SCORE
-    original = searcher.settings
-    try:
-        searcher.settings = original.model_copy(update={"answer_closeness": 0.9})
-        assert default_min_score(searcher) == DEFAULT_MIN_SCORE
-    finally:
-        searcher.settings = original
+def test_module_constants() -> None:
+    assert 0.0 < DEFAULT_MIN_SCORE < 1.0
     assert NOT_FOUND_TEXT == "ไม่พบข้อมูลในหนังสือเวียนที่มีอยู่"
     assert Path(__file__).name == "test_answer.py"
