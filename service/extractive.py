@@ -42,7 +42,7 @@ from retriever.query import find_citation
 from retriever.search import Searcher
 from service.relevance import hit_tokens, own_tokens
 from service.sentences import split_sentences
-from service.terms import Idf, coverage, idf_for, question_terms
+from service.terms import Idf, coverage, question_terms
 
 MAX_PASSAGES = 5
 MAX_SENTENCES = 3
@@ -141,7 +141,7 @@ def answering_markers(searcher: Searcher, terms: list[str], hits: list[Hit]) -> 
     """
     if not hits:
         return []
-    idf = idf_for(searcher)
+    idf = searcher.idf
     top = hits[0]
     shares = [coverage(terms, own_tokens(searcher, hit) if _is_under(hit, top)
                        else hit_tokens(searcher, hit), idf)
@@ -158,7 +158,7 @@ def _is_under(hit: Hit, top: Hit) -> bool:
 
 
 def _best_sentences(searcher: Searcher, question: str, hits: list[Hit]) -> list[_Sentence]:
-    idf = idf_for(searcher)
+    idf = searcher.idf
     terms = question_terms(question)
     candidates: list[_Sentence] = []
     for marker in answering_markers(searcher, terms, hits):

@@ -31,7 +31,7 @@ from circulars.models import Hit
 from indexer.thai_tokens import tokenize
 from retriever.answer_types import asked_kinds, states
 from retriever.search import Searcher
-from service.terms import coverage, idf_for, question_terms
+from service.terms import coverage, question_terms
 
 RELEVANCE_DEPTH = 5  # passages considered; lower ranks rarely rescue a question
 # Cosine floors per model family, set on the dev questions (`circulars eval`): no
@@ -69,7 +69,7 @@ def relevance(searcher: Searcher, question: str, hits: list[Hit]) -> float:
         return 0.0
     if close_enough(searcher, question, candidates[0]):
         return 1.0
-    idf = idf_for(searcher)
+    idf = searcher.idf
     best = max(coverage(terms, hit_tokens(searcher, hit), idf) for hit in candidates)
     return round(best, 4)
 

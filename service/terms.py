@@ -7,16 +7,16 @@ what is asked, not what it is about. Terms are weighted by inverse document freq
 over the index's chunks (read from the BM25 index's posting lists, so nothing is
 tokenized again at start-up), so "การค้ามนุษย์" counts for far more than "การ" or
 "จังหวัด"; a term the index has never seen gets the largest weight, which is what
-makes a question about something absent from the circulars score low.
+makes a question about something absent from the circulars score low. The table is
+the Searcher's (`Searcher.idf`, `retriever.idf`), computed once per loaded index.
 """
 
 from __future__ import annotations
 
 from indexer.thai_tokens import INTERROGATIVES, tokenize
 from retriever.idf import Idf
-from retriever.search import Searcher
 
-__all__ = ["QUESTION_WORDS", "Idf", "coverage", "idf_for", "question_terms"]
+__all__ = ["QUESTION_WORDS", "Idf", "coverage", "question_terms"]
 
 QUESTION_WORDS = INTERROGATIVES | frozenset({
     "ว่า", "คือ", "ครับ", "ค่ะ", "คะ", "นะ", "จะ", "ได้", "ต้อง", "ควร", "ให้", "ที่",
@@ -32,11 +32,6 @@ def question_terms(question: str) -> list[str]:
         if token not in QUESTION_WORDS:
             seen.setdefault(token, None)
     return list(seen)
-
-
-def idf_for(searcher: Searcher) -> Idf:
-    """The searcher's IDF table, computed once per loaded index."""
-    return searcher.idf
 
 
 def coverage(terms: list[str], tokens: frozenset[str] | set[str], idf: Idf) -> float:

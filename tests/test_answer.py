@@ -27,7 +27,7 @@ from service.prompt import build_prompt
 from service.relevance import asks_amount, hit_tokens, states_amount
 from service.sentences import split_sentences
 from service.settings import ServiceSettings
-from service.terms import coverage, idf_for, question_terms
+from service.terms import coverage, question_terms
 from tests.fakes import HashEmbedder
 from tests.test_service_helpers import build_seed_index, seed_searcher
 
@@ -137,7 +137,7 @@ def test_sub_item_of_the_top_passage_is_quoted_on_its_own_words(searcher: Search
     assert sub.parents and row.text.strip() in sub.parents[0]
     heading_terms = question_terms("เร่งปฏิบัติการภาครัฐทั้งหมดเชิงรุกทุกพื้นที่")
     # Through its heading the sub-item covers the question as well as the row itself...
-    idf = idf_for(searcher)
+    idf = searcher.idf
     assert coverage(heading_terms, hit_tokens(searcher, sub), idf) >= coverage(
         heading_terms, hit_tokens(searcher, row), idf)
     # ...but it says nothing of its own about it, so only the row is quoted.
@@ -154,7 +154,7 @@ def test_top_passage_is_quoted_even_when_runners_up_share_more_words(
                        "10.1")
     report = _hit_for(searcher, "จังหวัดรายงานผลการดำเนินงานให้กรมส่งเสริมการปกครองท้องถิ่นทราบ",
                       "มท 0810.6/ว 12505", "8.1")
-    idf = idf_for(searcher)
+    idf = searcher.idf
     terms = question_terms(question)
     assert coverage(terms, hit_tokens(searcher, report), idf) > coverage(
         terms, hit_tokens(searcher, contact), idf)
@@ -270,7 +270,7 @@ def test_an_amount_is_answered_only_from_a_passage_stating_one(searcher: Searche
     # passages cover the question's words well enough, yet none can say how much.
     question = "ฝุ่นละอองขนาดเล็ก PM2.5 กี่บาท"
     hits = searcher.search(question, k=5)
-    terms, idf = question_terms(question), idf_for(searcher)
+    terms, idf = question_terms(question), searcher.idf
     assert max(coverage(terms, hit_tokens(searcher, hit), idf) for hit in hits) >= (
         DEFAULT_MIN_SCORE)
     stating = [hit for hit in hits if states_amount(hit.text)]
