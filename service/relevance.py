@@ -27,6 +27,8 @@ the rule is off and word overlap decides alone.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from circulars.models import Hit
 from indexer.thai_tokens import tokenize
 from retriever.answer_types import asked_kinds, states
@@ -52,7 +54,14 @@ def hit_tokens(searcher: Searcher, hit: Hit) -> frozenset[str]:
     own = own_tokens(searcher, hit)
     if not hit.parents:
         return own
-    return own | frozenset(tokenize(" ".join(hit.parents)))
+    return own | heading_tokens(tuple(hit.parents))
+
+
+@lru_cache(maxsize=4096)
+def heading_tokens(parents: tuple[str, ...]) -> frozenset[str]:
+    """Tokens of a chain of headings. Cached: the relevance check and the answerer
+    both read the same hits' headings, and sibling items share theirs."""
+    return frozenset(tokenize(" ".join(parents)))
 
 
 def relevance(searcher: Searcher, question: str, hits: list[Hit]) -> float:
