@@ -18,7 +18,7 @@ from circulars.models import Answer, Citation, Hit
 from indexer.normalize import THAI_DIGITS
 from indexer.thai_dates import thai_date
 from indexer.thai_tokens import ENGINE
-from service.citations import hit_label
+from service.citations import hit_label, part_label
 from service.letters import LetterView
 from service.terms import question_terms
 
@@ -122,7 +122,7 @@ def copy_label(copy: dict[str, object]) -> str:
     where = str(copy.get("doc_no") or copy.get("doc_id"))
     part_index = copy.get("part_index")
     if isinstance(part_index, int) and part_index > 0:
-        where += f" สิ่งที่ส่งมาด้วย {part_index}"
+        where += " " + part_label("", part_index)  # copies carry no part title
     return f"{where} ข้อ {copy.get('item')}"
 
 
