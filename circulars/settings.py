@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     # the model (`service.relevance.CLOSENESS_FLOORS`), off for other models; any
     # value above 1 turns it off.
     answer_closeness: float | None = None
+    # The same for the closest sentence of the top passages (both embedded with the
+    # query prompt), checked only when word overlap falls short; None: calibrated
+    # (`service.relevance.SENTENCE_CLOSENESS_FLOORS`), above 1: off.
+    answer_sentence_closeness: float | None = None
 
     default_k: int = 10
     max_query_chars: int = 2_000

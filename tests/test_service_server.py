@@ -155,9 +155,34 @@ def test_real_model_answers_a_paraphrase_on_closeness(real_index: Path,
         assert not answered.not_found, answered.warnings
         assert (answered.citations[0].doc_no, answered.citations[0].item) == (
             "มท 0211.6/ว 10303", "5")
-        searcher.settings = settings.model_copy(update={"answer_closeness": 2.0})  # off
+        searcher.settings = settings.model_copy(
+            update={"answer_closeness": 2.0, "answer_sentence_closeness": 2.0})  # both off
         refused = answer_question(searcher, question)
         assert refused.not_found and "relevance" in refused.warnings[-1]
+    finally:
+        searcher.close()
+
+
+@pytest.mark.integration
+def test_real_model_answers_a_paraphrase_on_one_close_sentence(real_index: Path,
+                                                               real_embedder: Any) -> None:
+    # Restates one clause of ว 10303 ข้อ 3.4 ("ติดตามประเมินสถานการณ์และปัจจัยเสี่ยง ... เพื่อ
+    # เป็นข้อมูลในการแจ้งเตือนภัย") in other words: too few shared words, and the whole
+    # item's vector is not close enough; one of its sentences is.
+    question = "ต้องร่วมกับหน่วยงานอื่นคอยจับตาความเสี่ยงภัยพิบัติเพื่อเตือนภัยประชาชนไหม"
+    settings = ServiceSettings(index_dir=real_index)
+    searcher = Searcher(real_index, real_embedder, settings)
+    try:
+        answered = answer_question(searcher, question)
+        assert not answered.not_found, answered.warnings
+        assert ("มท 0211.6/ว 10303", "3.4") in {(c.doc_no, c.item) for c in answered.citations}
+        searcher.settings = settings.model_copy(update={"answer_sentence_closeness": 2.0})
+        assert answer_question(searcher, question).not_found
+        # Questions the circulars do not answer stay refused.
+        searcher.settings = settings
+        for unrelated in ("อบต. จะซื้อรถดับเพลิงได้ไหม",
+                          "ค่าตอบแทนกรรมการสอบคัดเลือกพนักงานจ้างได้กี่บาท"):
+            assert answer_question(searcher, unrelated).not_found, unrelated
     finally:
         searcher.close()
 
