@@ -79,7 +79,8 @@ def cmd_index(args: argparse.Namespace) -> int:
     print(
         f"สรุป / summary: files {len(report.files_parsed)} parsed, {len(report.files_reused)} "
         f"unchanged, {len(report.files_removed)} removed, {len(report.failures)} failed; "
-        f"letters {report.letters}; chunks {report.chunks} ({report.embedded} embedded); "
+        f"letters {report.letters}; chunks {report.chunks} ({report.embedded} embedded), "
+        f"sentence vectors {report.sentences} ({report.sentences_embedded} embedded); "
         f"warnings {len(report.warnings)}; {seconds:.1f}s -> {settings.index_dir}"
     )
     if not report.ok:

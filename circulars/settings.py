@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     # FAISS: "auto" picks exact search for small collections, HNSW above.
     faiss_kind: Literal["auto", "flat", "hnsw", "ivfpq"] = "auto"
     faiss_auto_threshold: int = 50_000
+    # Dense search also embeds each sentence of a many-sentence chunk and scores the
+    # chunk by its best sentence when that is closer (`indexer.sentence_vectors`).
+    # Costs about as much embedding again at build time and that many more vectors.
+    sentence_vectors: bool = True
 
     # Hybrid fusion: reciprocal rank fusion, or a convex mix of min-max normalised scores.
     fusion: Literal["rrf", "convex"] = "rrf"

@@ -42,11 +42,13 @@ from indexer.manifest import (
 )
 from indexer.normalize import clean_unicode
 from indexer.reader import SUPPORTED_SUFFIXES, ReadProblemError, SourceText, read_source
+from indexer.sentence_vectors import SentenceVectors
 from indexer.store import Store
 from indexer.thai_tokens import tokenize
 
 STORE_FILE = "store.sqlite"
 DENSE_DIR = "dense"
+SENTENCE_DIR = "dense_sentences"
 
 
 @dataclass
@@ -63,6 +65,8 @@ class BuildReport:
     letters: int = 0
     chunks: int = 0
     embedded: int = 0
+    sentences: int = 0
+    sentences_embedded: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -146,11 +150,13 @@ def build_index(
     hashes = {source: sha256_of(path) for path, source in files}
     chunk_chars = [settings.max_chunk_chars, settings.max_document_chunk_chars]
     previous = None if rebuild else _previous(index_dir, embedder.model_name, chunk_chars)
-    if previous and previous[1].files == hashes:
+    if (previous and previous[1].files == hashes
+            and previous[1].sentence_vectors == settings.sentence_vectors):
         report.up_to_date = True
         report.version = previous[0].name
         report.letters = previous[1].counts.get("letters", 0)
         report.chunks = previous[1].counts.get("chunks", 0)
+        report.sentences = previous[1].counts.get("sentences", 0)
         return report
 
     index_dir.mkdir(parents=True, exist_ok=True)
@@ -183,17 +189,19 @@ def _build_locked(
     work.mkdir()
     store = Store(work / STORE_FILE)
     old_store = Store(previous[0] / STORE_FILE, readonly=True) if previous else None
-    old_vectors = _load_vectors(previous[0]) if previous else {}
+    old_vectors = _load_vectors(previous[0], DENSE_DIR) if previous else {}
     vectors: dict[str, np.ndarray] = {}
     # Only what embedding needs (id, index text), not whole parsed chunks: at 10^6
     # chunks those held several GB through the rest of the build.
     pending: list[tuple[str, str]] = []
+    sentences = (SentenceVectors(_load_vectors(previous[0], SENTENCE_DIR) if previous else {})
+                 if settings.sentence_vectors else None)
 
     say("parse")
     iterator = tqdm(files, desc="อ่านไฟล์ / reading", unit="file", disable=not progress)
     for path, source in iterator:
         if previous and old_store and previous[1].files.get(source) == hashes[source]:
-            error = _reuse(old_store, store, source, old_vectors, vectors)
+            error = _reuse(old_store, store, source, old_vectors, vectors, sentences)
             if error:
                 report.failures.append(error)
             else:
@@ -236,6 +244,9 @@ def _build_locked(
         report.warnings.extend(parsed.warnings)
         report.coverage[source] = parsed.coverage
         pending.extend((chunk.chunk_id, chunk.index_text) for chunk in parsed.chunks)
+        if sentences is not None:
+            for chunk in parsed.chunks:
+                sentences.add(chunk)
     if previous:
         report.files_removed = sorted(set(previous[1].files) - set(hashes))
     store.commit()
@@ -245,16 +256,23 @@ def _build_locked(
     embed_started = time.perf_counter()
     missing = [(chunk_id, text) for chunk_id, text in pending if chunk_id not in vectors]
     del pending
-    if missing:
+    missing_sentences = sentences.missing if sentences is not None else []
+    if missing or missing_sentences:
+        # One pass over both: sentence-transformers sorts a batch list by length, so
+        # short sentences and long chunks pad least when they are encoded together.
         encoded = embedder.encode_passages(
-            [text for _, text in missing],
+            [text for _, text in missing] + [text for _, text in missing_sentences],
             batch_size=settings.embedding_batch_size,
             show_progress=progress,
         )
-        for (chunk_id, _), vector in zip(missing, encoded, strict=True):
+        for (chunk_id, _), vector in zip(missing, encoded[: len(missing)], strict=True):
             vectors[chunk_id] = vector
+        if sentences is not None:
+            sentences.fill(encoded[len(missing):])
     report.embedded = len(missing)
-    del missing
+    report.sentences = len(sentences.ids) if sentences is not None else 0
+    report.sentences_embedded = len(missing_sentences)
+    del missing, missing_sentences
     report.seconds["embed"] = time.perf_counter() - embed_started
 
     say("index")
@@ -269,6 +287,14 @@ def _build_locked(
     # The dense folder keeps its float32 vectors; the next build reuses them from there.
     DenseIndex.build(matrix, ids, kind=kind).save(work / DENSE_DIR)
     del vectors, matrix
+    if sentences is not None:
+        # In the order the files were read; each chunk's sentences stay together.
+        sentence_matrix = sentences.matrix(embedder.dimension)
+        sentence_kind = choose_kind(len(sentences.ids), settings.faiss_kind,
+                                    settings.faiss_auto_threshold)
+        DenseIndex.build(sentence_matrix, sentences.ids, kind=sentence_kind).save(
+            work / SENTENCE_DIR)
+        del sentence_matrix
     # Streamed from SQLite in the same order as `ids`: never all index texts at once.
     token_lists = (bm25_tokens(row["index_text"], row["doc_no"], row["item"])
                    for row in store.iter_chunk_rows("chunk_id, index_text, doc_no, item"))
@@ -276,6 +302,9 @@ def _build_locked(
     report.seconds["index"] = time.perf_counter() - index_started
 
     counts = store.counts()
+    if sentences is not None:
+        counts["sentences"] = len(sentences.ids)
+    del sentences
     store.close()
     if old_store:
         old_store.close()
@@ -292,6 +321,7 @@ def _build_locked(
         chunker_version=CHUNKER_VERSION,
         chunk_chars=chunk_chars,
         faiss_kind=kind,
+        sentence_vectors=settings.sentence_vectors,
         files=hashes,
         counts=counts,
         created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -316,9 +346,9 @@ def _display_texts(path: Path, source: SourceText, letters: list[Letter]) -> dic
     return {le.id: clean_unicode(source.text[le.start : le.end]) for le in letters}
 
 
-def _load_vectors(version: Path) -> dict[str, np.ndarray]:
-    ids_path = version / DENSE_DIR / dense_index.IDS_FILE
-    vectors_path = version / DENSE_DIR / dense_index.VECTORS_FILE
+def _load_vectors(version: Path, folder: str) -> dict[str, np.ndarray]:
+    ids_path = version / folder / dense_index.IDS_FILE
+    vectors_path = version / folder / dense_index.VECTORS_FILE
     if not ids_path.is_file() or not vectors_path.is_file():
         return {}
     slots = json.loads(ids_path.read_text(encoding="utf-8"))
@@ -332,8 +362,10 @@ def _reuse(
     source: str,
     old_vectors: dict[str, np.ndarray],
     vectors: dict[str, np.ndarray],
+    sentences: SentenceVectors | None,
 ) -> str | None:
-    """Copy an unchanged file's rows and vectors; returns its error if it failed before."""
+    """Copy an unchanged file's rows and vectors, and list its chunks' sentences (their
+    vectors are looked up by id later); returns its error if it failed before."""
     letters = old.letters(source)
     new.put_letters(letters, {le.id: old.letter_display(le.id) for le in letters})
     chunks = [c for le in letters for c in old.chunks_of(le.id)]
@@ -354,4 +386,6 @@ def _reuse(
     for chunk in chunks:
         if chunk.chunk_id in old_vectors:
             vectors[chunk.chunk_id] = np.asarray(old_vectors[chunk.chunk_id])
+        if sentences is not None:
+            sentences.add(chunk)
     return record["error"] if record["status"] != "ok" else None

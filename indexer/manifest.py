@@ -43,6 +43,9 @@ class Manifest:
     tokenizer: str
     chunker_version: str
     faiss_kind: str
+    # Sentences of many-sentence chunks embedded too (`indexer.sentence_vectors`);
+    # False for indexes built before they existed.
+    sentence_vectors: bool = False
     chunk_chars: list[int] = field(default_factory=list)  # circular, document split sizes
     files: dict[str, str] = field(default_factory=dict)  # source -> sha256
     counts: dict[str, int] = field(default_factory=dict)
@@ -69,12 +72,17 @@ def current_version_dir(index_dir: Path) -> Path:
         )
     version = index_dir / pointer.read_text(encoding="utf-8").strip()
     if not (version / MANIFEST_FILE).is_file():
-        raise IndexMissing(
-            f"ดัชนีที่ {index_dir} ไม่สมบูรณ์ — สร้างใหม่ด้วย `circulars index --index {index_dir}` / "
-            f"index at {index_dir} is incomplete: rebuild with "
-            f"`circulars index --index {index_dir}`"
-        )
+        raise incomplete_index(index_dir)
     return version
+
+
+def incomplete_index(index_dir: Path) -> IndexMissing:
+    """The error for an index folder missing a part its manifest promises."""
+    return IndexMissing(
+        f"ดัชนีที่ {index_dir} ไม่สมบูรณ์ — สร้างใหม่ด้วย `circulars index --index {index_dir}` / "
+        f"index at {index_dir} is incomplete: rebuild with "
+        f"`circulars index --index {index_dir}`"
+    )
 
 
 def read_manifest(version_dir: Path) -> Manifest:

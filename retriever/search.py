@@ -39,12 +39,18 @@ import numpy as np
 from circulars.models import Chunk, Hit, Letter
 from circulars.settings import Settings
 from indexer.bm25_index import BM25Index
-from indexer.build import STORE_FILE
+from indexer.build import DENSE_DIR, SENTENCE_DIR, STORE_FILE
 from indexer.chunker import CHUNKER_VERSION
 from indexer.dense_index import DenseIndex
 from indexer.embedder import Embedder
-from indexer.manifest import check_compatible, current_version_dir, read_manifest
+from indexer.manifest import (
+    check_compatible,
+    current_version_dir,
+    incomplete_index,
+    read_manifest,
+)
 from indexer.normalize import index_form
+from indexer.sentence_vectors import best_per_chunk, chunk_of
 from indexer.store import Store
 from indexer.thai_tokens import query_tokens, tokenize
 from retriever.answer_types import asked_kinds, states
@@ -61,6 +67,7 @@ NEAR_DUPLICATE_JACCARD = 0.45  # word overlap below which the character test is 
 CONTAINED_SHARE = 0.8  # IDF share of an item's words a longer chunk must hold to restate it
 CONTAINED_MIN_TOKENS = 20  # distinct words an item needs before containment is tested
 TOKEN_CACHE_SIZE = 50_000  # chunks' token sets kept in memory (a few KB each)
+SENTENCE_DEPTH = 3  # sentence hits read per chunk hit wanted
 QUERY_CACHE_SIZE = 2048  # recent query vectors: /ask embeds its question once
 WARM_UP_CHUNKS = 2_000  # indexes up to this size are tokenized in the background at load
 
@@ -86,8 +93,15 @@ class Searcher:
         self.manifest = read_manifest(self.version_dir)
         check_compatible(self.manifest, embedder.model_name, CHUNKER_VERSION, index_dir)
         self.store = Store(self.version_dir / STORE_FILE, readonly=True)
-        self.dense = DenseIndex.load(self.version_dir / "dense")
+        self.dense = DenseIndex.load(self.version_dir / DENSE_DIR)
         self.bm25 = BM25Index.load(self.version_dir / "bm25")
+        # Whether sentences are searched is the index's choice (its manifest), made
+        # when it was built (`Settings.sentence_vectors`).
+        sentence_dir = self.version_dir / SENTENCE_DIR
+        if self.manifest.sentence_vectors and not sentence_dir.is_dir():
+            raise incomplete_index(index_dir)
+        self.sentence_index = (DenseIndex.load(sentence_dir)
+                               if self.manifest.sentence_vectors else None)
         rows = self.store.chunk_rows("chunk_id, doc_id, source, doc_no, date, issuer, item, "
                                      "json_extract(data, '$.part_index') AS part_index")
         self.ids = [row["chunk_id"] for row in rows]
@@ -101,6 +115,10 @@ class Searcher:
         self.issuers = np.array([issuer_forms[row["issuer"] or ""] for row in rows], dtype=object)
         self.items = [row["item"] for row in rows]
         self.part_indexes = np.array([row["part_index"] for row in rows], dtype=np.int32)
+        # Each sentence vector's chunk row, to carry a filter mask over to sentences.
+        self._sentence_rows = np.array(
+            [self.position[chunk_of(s)] for s in self.sentence_index.ids]
+            if self.sentence_index is not None else [], dtype=np.int64)
         self._positions: dict[str, list[int]] = {}
         for i, row in enumerate(rows):
             self._positions.setdefault(row["doc_id"], []).append(i)
@@ -228,7 +246,8 @@ class Searcher:
             embedded = np.asarray(self.embedder.encode_queries(missing), dtype=np.float32)
             with self._token_lock:
                 for text, vector in zip(missing, embedded, strict=True):
-                    found[text] = self._query_vectors[text] = vector
+                    # A copy: a row view would keep its whole batch alive in the cache.
+                    found[text] = self._query_vectors[text] = vector.copy()
                 while len(self._query_vectors) > QUERY_CACHE_SIZE:
                     self._query_vectors.popitem(last=False)
         if not texts:
@@ -239,6 +258,19 @@ class Searcher:
         """Cosine of the query and one chunk under the index's embedding model."""
         return self.dense.similarity(self.query_vector(validate_query(
             query, self.settings.max_query_chars)), chunk_id)
+
+    def _dense_search(self, vector: np.ndarray, depth: int,
+                      allowed: np.ndarray | None) -> list[tuple[str, float]]:
+        """Chunks by cosine, each scored by the better of its own vector and its best
+        sentence's (`indexer.sentence_vectors`) when the index has sentence vectors."""
+        found = self.dense.search(vector, depth, allowed=allowed)
+        if self.sentence_index is None:
+            return found
+        sentence_allowed = None if allowed is None else allowed[self._sentence_rows]
+        # A few chunks' sentences can fill the top places; reading deeper lets the
+        # chunks near the cut be scored by their best sentence too.
+        sentences = self.sentence_index.search(vector, SENTENCE_DEPTH * depth, sentence_allowed)
+        return best_per_chunk(found, sentences, depth)
 
     # ------------------------------------------------------------------ filters
     def allowed_mask(self, filters: Filters | None) -> np.ndarray | None:
@@ -276,7 +308,7 @@ class Searcher:
             lexical = self._pool.submit(self._bm25_search, text, depth, allowed)
         if mode in ("dense", "hybrid"):
             vector = self.query_vector(text)
-            found = self.dense.search(vector, depth, allowed=allowed)
+            found = self._dense_search(vector, depth, allowed)
             ranked["dense"] = [chunk_id for chunk_id, _ in found]
             scores["dense"] = dict(found)
         if lexical is not None:

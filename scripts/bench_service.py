@@ -31,7 +31,10 @@ ROOT = Path(__file__).resolve().parent.parent
 WARM_UP = 10
 # The Searcher caches recent query vectors (so /ask embeds its question once), and
 # every run asks the same questions: each run ends them with its own polite particle,
-# so no run finds the previous run's vectors and every request pays for embedding.
+# so no run finds the previous run's vectors and every request pays for embedding its
+# question. The passage sentences that /ask compares with a question when word
+# overlap falls short are cached too, and those do repeat: only the first /ask run
+# (one client) pays for all of them; the 8-client run finds most already embedded.
 RUN_ENDINGS = (" ครับ", " ค่ะ", " นะคะ", " นะครับ")
 
 

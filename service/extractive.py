@@ -10,7 +10,7 @@ copied from a passage and ends with that passage's marker [n].
    less well mostly adds a citation to the wrong item: on the dev questions,
    quoting from any of the top 5 gave citation precision 0.64 / F1 0.69; this
    rule gives 0.86 / 0.82 (`circulars eval`). Each kept passage is cut into Thai
-   sentence units (`service.sentences`).
+   sentence units (`indexer.sentences`).
 2. A sentence scores the IDF-weighted share of the question's terms it contains
    (`service.terms`), plus a small bonus for the passage's rank and for being the
    first sentence of its item (which states what the item is about).
@@ -37,11 +37,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from circulars.models import Hit
+from indexer.sentences import split_sentences
 from indexer.thai_tokens import tokenize
 from retriever.query import find_citation
 from retriever.search import Searcher
 from service.relevance import hit_tokens, own_tokens
-from service.sentences import split_sentences
 from service.terms import Idf, coverage, question_terms
 
 MAX_PASSAGES = 5

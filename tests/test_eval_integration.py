@@ -24,14 +24,16 @@ def test_circular_set_dev_end_to_end(tmp_path: Path, real_embedder: Any,
                                      capsys: pytest.CaptureFixture[str]) -> None:
     """Builds a fresh index with the default model, validates, scores, reports."""
     # Agreed floors: a little under what the default model measures on dev
-    # (hybrid hit@1 0.896, hit@5 0.955, MRR@10 0.928; answer citation recall 0.739,
-    # F1 0.741), so a regression fails CI.
-    floors = ["--min", "hybrid.dev.hit@1=0.85", "--min", "hybrid.dev.hit@5=0.93",
-              "--min", "hybrid.dev.mrr@10=0.88", "--min", "bm25.dev.hit@10=0.95"]
+    # (hybrid hit@1 0.923, hit@5 0.967, MRR@10 0.946; dense hit@1 0.912 since the
+    # sentence vectors; answer citation recall 0.835, F1 0.851, refused 7.7%), so a
+    # regression fails CI.
+    floors = ["--min", "hybrid.dev.hit@1=0.88", "--min", "hybrid.dev.hit@5=0.94",
+              "--min", "hybrid.dev.mrr@10=0.9", "--min", "bm25.dev.hit@10=0.95",
+              "--min", "dense.dev.hit@1=0.87"]
     with_answers = importlib.util.find_spec("service.answer") is not None
     if with_answers:
-        floors += ["--min", "answer.dev.citation_recall=0.7",
-                   "--min", "answer.dev.citation_f1=0.7"]
+        floors += ["--min", "answer.dev.citation_recall=0.78",
+                   "--min", "answer.dev.citation_f1=0.8"]
     out = tmp_path / "reports"
     code = _run(["--split", "dev", "--out", str(out), *floors], real_embedder,
                 index_dir=tmp_path / "index")

@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from circulars.settings import Settings
-from indexer.build import build_index
+from indexer import dense_index
+from indexer.build import SENTENCE_DIR, build_index
 from indexer.chunker import parse_circular
 from indexer.manifest import current_version_dir, read_manifest
 from indexer.reader import ReadProblemError, decode_bytes, read_source
+from indexer.sentence_vectors import sentence_entries
 from indexer.store import Store
 from tests.conftest import SEED_FILES
 from tests.fakes import HashEmbedder
@@ -121,6 +124,7 @@ def test_incremental_update_embeds_only_changed_files(tmp_path: Path) -> None:
     settings = _settings(tmp_path)
     embedder = HashEmbedder()
     first = build_index([corpus], settings.index_dir, settings, embedder)
+    old_sentences = _sentence_vectors(settings.index_dir)
     (corpus / SEED_FILES[0].name).unlink()
     (corpus / SEED_FILES[3].name).write_bytes(SEED_FILES[3].read_bytes())
     before = embedder.encoded
@@ -128,8 +132,20 @@ def test_incremental_update_embeds_only_changed_files(tmp_path: Path) -> None:
     assert second.files_reused == [SEED_FILES[1].name]
     assert second.files_parsed == [SEED_FILES[3].name]
     assert second.files_removed == [SEED_FILES[0].name]
-    assert embedder.encoded - before == len(
-        parse_circular(SEED_FILES[3].read_text(encoding="utf-8"), SEED_FILES[3].name).chunks)
+    added = parse_circular(SEED_FILES[3].read_text(encoding="utf-8"), SEED_FILES[3].name).chunks
+    added_sentences = [s for c in added
+                       for s in sentence_entries(c.chunk_id, c.text, c.subject, c.parents)]
+    assert len(added_sentences) == second.sentences_embedded > 0
+    assert second.embedded == len(added)
+    assert embedder.encoded - before == len(added) + len(added_sentences)
+    # The unchanged file's sentence vectors are carried over row for row; the removed
+    # file's are gone.
+    new_sentences = _sentence_vectors(settings.index_dir)
+    kept = set(new_sentences) - {s for s, _ in added_sentences}
+    assert kept and kept < set(old_sentences)
+    # (Equal up to rounding: building an index normalises its vectors once more.)
+    assert all(np.allclose(new_sentences[s], old_sentences[s], atol=1e-6) for s in kept)
+    assert len(new_sentences) == second.sentences == len(kept) + len(added_sentences)
     manifest = read_manifest(current_version_dir(settings.index_dir))
     assert set(manifest.files) == {SEED_FILES[1].name, SEED_FILES[3].name}
     assert manifest.counts["chunks"] < first.chunks + 200
@@ -154,3 +170,11 @@ def test_interrupted_build_leaves_previous_index_usable(tmp_path: Path) -> None:
     # The next build cleans the half-written folder and succeeds.
     again = build_index([corpus], settings.index_dir, settings, HashEmbedder())
     assert again.ok and not list(settings.index_dir.glob(".building-*"))
+
+
+def _sentence_vectors(index_dir: Path) -> dict[str, np.ndarray]:
+    """Sentence id -> stored vector of the index's current version."""
+    folder = current_version_dir(index_dir) / SENTENCE_DIR
+    ids = json.loads((folder / dense_index.IDS_FILE).read_text(encoding="utf-8"))
+    vectors = np.load(folder / dense_index.VECTORS_FILE)
+    return {s: vectors[row] for row, s in enumerate(ids) if s}

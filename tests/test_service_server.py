@@ -178,6 +178,15 @@ def test_real_model_answers_a_paraphrase_on_one_close_sentence(real_index: Path,
         assert ("มท 0211.6/ว 10303", "3.4") in {(c.doc_no, c.item) for c in answered.citations}
         searcher.settings = settings.model_copy(update={"answer_sentence_closeness": 2.0})
         assert answer_question(searcher, question).not_found
+        # Dense search has the index's sentence vectors: ข้อ 3.6 ("... ตรวจสอบความ
+        # ปลอดภัยของคันกันน้ำ ทำนบ พนังกันน้ำ และการทรุดตัวของ ...") scores by that
+        # sentence, closer to this question than the whole item.
+        assert searcher.sentence_index is not None and len(searcher.sentence_index) > 0
+        dikes = "ตรวจสอบคันกันน้ำ ทำนบ พนังกันน้ำ ว่าทรุดตัวหรือไม่"
+        top = searcher.search(dikes, k=5, mode="dense")[0]
+        assert (top.doc_no, top.item) == ("มท 0211.6/ว 10303", "3.6")
+        own = searcher.closeness(dikes, top.chunk_id)
+        assert own is not None and top.score > own + 0.01
         # Questions the circulars do not answer stay refused.
         searcher.settings = settings
         for unrelated in ("อบต. จะซื้อรถดับเพลิงได้ไหม",

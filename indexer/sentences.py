@@ -1,4 +1,5 @@
-"""Thai sentence units for extractive answers.
+"""Thai sentence units: quoted by extractive answers, embedded one by one for search
+(`indexer.sentence_vectors`).
 
 Thai writes no full stops: a space ends a clause or a sentence, and a newline in
 these circulars is a printed line break (often mid-sentence). So a text is split at
