@@ -142,56 +142,52 @@ def test_real_model_answers_the_examples(real_index: Path, real_embedder: Any) -
 
 
 @pytest.mark.integration
-def test_real_model_answers_a_paraphrase_on_closeness(real_index: Path,
-                                                      real_embedder: Any) -> None:
+@pytest.mark.parametrize(("question", "cited", "rules_off"), [
     # Shares few words with item 5 of ว 10303 ("ประสงค์จะเรียนเชิญนายกรัฐมนตรีให้เกียรติเป็น
     # ประธานเปิดงาน ... มีหนังสือแจ้งให้กระทรวงมหาดไทยทราบ"): the word overlap alone is
-    # under the floor, the model's closeness is over e5-small's calibrated floor.
-    question = "จังหวัดจะจัดงานใหญ่แล้วอยากเชิญนายกรัฐมนตรีมาเปิดงาน ต้องแจ้งใครก่อน"
+    # under the floor, the item's closeness is over e5-small's calibrated floor.
+    ("จังหวัดจะจัดงานใหญ่แล้วอยากเชิญนายกรัฐมนตรีมาเปิดงาน ต้องแจ้งใครก่อน",
+     ("มท 0211.6/ว 10303", "5"), {"answer_closeness": 2.0, "answer_sentence_closeness": 2.0}),
+    # Restates one clause of ว 10303 ข้อ 3.4 ("ติดตามประเมินสถานการณ์และปัจจัยเสี่ยง ... เพื่อ
+    # เป็นข้อมูลในการแจ้งเตือนภัย") in other words: too few shared words, and the whole
+    # item's vector is not close enough; one of its sentences is.
+    ("ต้องร่วมกับหน่วยงานอื่นคอยจับตาความเสี่ยงภัยพิบัติเพื่อเตือนภัยประชาชนไหม",
+     ("มท 0211.6/ว 10303", "3.4"), {"answer_sentence_closeness": 2.0}),
+])
+def test_real_model_answers_paraphrases_on_closeness(
+        real_index: Path, real_embedder: Any, question: str, cited: tuple[str, str],
+        rules_off: dict[str, float]) -> None:
     settings = ServiceSettings(index_dir=real_index)
     searcher = Searcher(real_index, real_embedder, settings)
     try:
         answered = answer_question(searcher, question)
         assert not answered.not_found, answered.warnings
-        assert (answered.citations[0].doc_no, answered.citations[0].item) == (
-            "มท 0211.6/ว 10303", "5")
-        searcher.settings = settings.model_copy(
-            update={"answer_closeness": 2.0, "answer_sentence_closeness": 2.0})  # both off
+        assert cited in {(c.doc_no, c.item) for c in answered.citations}
+        searcher.settings = settings.model_copy(update=rules_off)
         refused = answer_question(searcher, question)
         assert refused.not_found and "relevance" in refused.warnings[-1]
+        # Questions the circulars do not answer stay refused with the rules on.
+        searcher.settings = settings
+        for unrelated in ("อบต. จะซื้อรถดับเพลิงได้ไหม",
+                          "ค่าตอบแทนกรรมการสอบคัดเลือกพนักงานจ้างได้กี่บาท"):
+            assert answer_question(searcher, unrelated).not_found, unrelated
     finally:
         searcher.close()
 
 
 @pytest.mark.integration
-def test_real_model_answers_a_paraphrase_on_one_close_sentence(real_index: Path,
-                                                               real_embedder: Any) -> None:
-    # Restates one clause of ว 10303 ข้อ 3.4 ("ติดตามประเมินสถานการณ์และปัจจัยเสี่ยง ... เพื่อ
-    # เป็นข้อมูลในการแจ้งเตือนภัย") in other words: too few shared words, and the whole
-    # item's vector is not close enough; one of its sentences is.
-    question = "ต้องร่วมกับหน่วยงานอื่นคอยจับตาความเสี่ยงภัยพิบัติเพื่อเตือนภัยประชาชนไหม"
-    settings = ServiceSettings(index_dir=real_index)
-    searcher = Searcher(real_index, real_embedder, settings)
+def test_real_model_dense_search_reads_sentence_vectors(real_index: Path,
+                                                        real_embedder: Any) -> None:
+    # ว 10303 ข้อ 3.6 ("... ตรวจสอบความปลอดภัยของคันกันน้ำ ทำนบ พนังกันน้ำ และการทรุดตัว
+    # ของ ...") scores by that sentence, closer to this question than the whole item.
+    searcher = Searcher(real_index, real_embedder, ServiceSettings(index_dir=real_index))
     try:
-        answered = answer_question(searcher, question)
-        assert not answered.not_found, answered.warnings
-        assert ("มท 0211.6/ว 10303", "3.4") in {(c.doc_no, c.item) for c in answered.citations}
-        searcher.settings = settings.model_copy(update={"answer_sentence_closeness": 2.0})
-        assert answer_question(searcher, question).not_found
-        # Dense search has the index's sentence vectors: ข้อ 3.6 ("... ตรวจสอบความ
-        # ปลอดภัยของคันกันน้ำ ทำนบ พนังกันน้ำ และการทรุดตัวของ ...") scores by that
-        # sentence, closer to this question than the whole item.
         assert searcher.sentence_index is not None and len(searcher.sentence_index) > 0
-        dikes = "ตรวจสอบคันกันน้ำ ทำนบ พนังกันน้ำ ว่าทรุดตัวหรือไม่"
-        top = searcher.search(dikes, k=5, mode="dense")[0]
+        question = "ตรวจสอบคันกันน้ำ ทำนบ พนังกันน้ำ ว่าทรุดตัวหรือไม่"
+        top = searcher.search(question, k=5, mode="dense")[0]
         assert (top.doc_no, top.item) == ("มท 0211.6/ว 10303", "3.6")
-        own = searcher.closeness(dikes, top.chunk_id)
+        own = searcher.closeness(question, top.chunk_id)
         assert own is not None and top.score > own + 0.01
-        # Questions the circulars do not answer stay refused.
-        searcher.settings = settings
-        for unrelated in ("อบต. จะซื้อรถดับเพลิงได้ไหม",
-                          "ค่าตอบแทนกรรมการสอบคัดเลือกพนักงานจ้างได้กี่บาท"):
-            assert answer_question(searcher, unrelated).not_found, unrelated
     finally:
         searcher.close()
 
