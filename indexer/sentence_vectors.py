@@ -53,9 +53,10 @@ def sentence_texts(text: str, subject: str | None, parents: Sequence[str]) -> li
     sentences = split_sentences(text)
     if len(sentences) < 2:
         return []
-    context = " ".join(part for part in (subject or "", *parents) if part)
-    return [index_form(f"{context} {sentence}" if context else sentence)
-            for sentence in sentences]
+    # The context is normalised once, not with every sentence: it repeats in each.
+    context = index_form(" ".join(part for part in (subject or "", *parents) if part))
+    texts = (index_form(sentence) for sentence in sentences)
+    return [f"{context} {text}" if context else text for text in texts]
 
 
 def sentence_entries(chunk_id: str, text: str, subject: str | None,
