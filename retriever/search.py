@@ -7,7 +7,9 @@ BM25, and small metadata arrays for filters) and answers queries:
    first; naming only a letter that is not in the index but is cited by others
    ("ฉบับใดอ้างถึง ว 10901") puts the citing letters' opening paragraphs first.
 2. BM25 over PyThaiNLP word tokens and dense inner-product search each return a
-   ranked list; hybrid mode fuses them by reciprocal rank fusion. In hybrid mode
+   ranked list; hybrid mode fuses them by reciprocal rank fusion. Dense search
+   scores a chunk by the better of its own vector and its closest sentence's, when
+   the index holds sentence vectors (`indexer.sentence_vectors`). In hybrid mode
    BM25 runs in a worker thread while the query is embedded (torch releases the
    GIL), so a hybrid query costs about as much as a dense one.
 3. In hybrid mode, what the question says beyond its words is used too: a letter's
@@ -68,7 +70,7 @@ CONTAINED_SHARE = 0.8  # IDF share of an item's words a longer chunk must hold t
 CONTAINED_MIN_TOKENS = 20  # distinct words an item needs before containment is tested
 TOKEN_CACHE_SIZE = 50_000  # chunks' token sets kept in memory (a few KB each)
 SENTENCE_DEPTH = 3  # sentence hits read per chunk hit wanted
-QUERY_CACHE_SIZE = 2048  # recent query vectors: /ask embeds its question once
+QUERY_CACHE_SIZE = 2048  # recent query vectors: questions, and passage sentences (/ask)
 WARM_UP_CHUNKS = 2_000  # indexes up to this size are tokenized in the background at load
 
 

@@ -40,6 +40,14 @@ model instead; each makes the passages count as relevant (1.0):
 
 Both floors are set per model family on the dev questions; for a model with no
 calibrated floor the rules are off and word overlap decides alone.
+
+A question asking for an amount of money ("เบี้ยยังชีพได้เดือนละกี่บาท", "วงเงินเท่าไร")
+can only be answered by a passage that states one (a number followed by บาท), so
+only such passages count for it (`retriever.answer_types`). Without this, a
+passage on the right topic but with no amount, such as the flood-relief directive
+for "เงินเยียวยาผู้ประสบอุทกภัยได้ครัวเรือนละกี่บาท", passed as an answer. On the dev
+questions this turns one of the nine unanswerable questions into "not found" and
+touches no answerable one.
 """
 
 from __future__ import annotations
