@@ -15,11 +15,20 @@ also counts only amount-stating passages when deciding whether a money question 
 answered at all (`service.relevance`). Dates are not used that way: most letters
 carry dates somewhere, and on the dev questions that test refused an answerable
 question without refusing an unanswerable one.
+
+A count in a unit ("ภายในกี่วัน", "กี่คะแนน", "กี่แปลง", "ร้อยละเท่าไร") is asked for the
+same way as money and tested the same way: the passage must state a number in that
+unit ("ภายใน ๗ วัน", "ร้อยละ ๘๐"). `asked_unit` gives the unit a question asks for
+(บาท for money), `states_unit` tests a passage; the answerer uses them (the search
+does not: a count's unit is a word of the question already, so BM25 weighs it).
+Enumeration classifiers (ข้อ, ด้าน, ประเภท, รูปแบบ) are not units here: a circular
+answers "มีกี่ด้าน" by listing (๑) ... (๒) ..., rarely by stating "๔ ด้าน".
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Literal
 
 from indexer.normalize import index_form
@@ -48,6 +57,49 @@ STATES: dict[AnswerKind, re.Pattern[str]] = {
         rf"(?:{_MONTHS})|วันที่\s*{_DIGIT}|{_DIGIT}{{1,2}}\s*[.:]\s*{_DIGIT}{{2}}\s*น"),
     "amount": re.compile(rf"(?:{_DIGIT}|{_NUMBER_WORDS})\s*(?:ล้าน|แสน|หมื่น|พัน)?\s*บาท"),
 }
+
+
+# Longest first, so that ตารางเมตร is not read as เมตร.
+UNITS: tuple[str, ...] = tuple(sorted((
+    "วัน", "เดือน", "ปี", "สัปดาห์", "ชั่วโมง", "นาที",
+    "ตารางเมตร", "ตารางกิโลเมตร", "ไร่", "กิโลเมตร", "เมตร",
+    "คน", "ราย", "ครัวเรือน", "หลังคาเรือน", "แห่ง", "ชุมชน", "หมู่บ้าน", "ตำบล", "อำเภอ",
+    "จังหวัด", "แปลง", "คะแนน", "ครั้ง", "ร้อยละ",
+), key=len, reverse=True))
+MONEY_UNIT = "บาท"
+PERCENT = "ร้อยละ"
+_UNIT = "|".join(UNITS)
+_ASKS_UNIT = re.compile(rf"กี่\s?({_UNIT})|({PERCENT})\s?(?:{_HOW_MUCH}|กี่)")
+_NUMBER = rf"(?:{_DIGIT}|{_NUMBER_WORDS})"
+# "ปี ๒๕๖๘ วันที่ ๗" is a date, not a count of days.
+_UNIT_AFTER = {"วัน": "(?!ที่)"}
+
+
+def asked_unit(question: str) -> str | None:
+    """The unit the question asks a number of: บาท for money ("วงเงินเท่าไร", "กี่บาท"),
+    another of `UNITS` for a count ("ภายในกี่วัน", "ร้อยละเท่าไร"), else None."""
+    text = index_form(question)
+    # A count first: "ดอกเบี้ยร้อยละเท่าไร" asks a percentage, though "เบี้ย...เท่าไร"
+    # reads as money.
+    match = _ASKS_UNIT.search(text)
+    if match:
+        return match.group(1) or match.group(2)
+    return MONEY_UNIT if ASKS["amount"].search(text) else None
+
+
+@lru_cache(maxsize=64)
+def _states_unit_re(unit: str) -> re.Pattern[str]:
+    if unit == MONEY_UNIT:
+        return STATES["amount"]
+    if unit == PERCENT:
+        return re.compile(rf"{PERCENT}\s*{_NUMBER}|{_NUMBER}\s*(?:%|เปอร์เซ็นต์)")
+    return re.compile(rf"{_NUMBER}\s*(?:ล้าน|แสน|หมื่น|พัน)?\s*{re.escape(unit)}"
+                      f"{_UNIT_AFTER.get(unit, '')}")
+
+
+def states_unit(unit: str, text: str) -> bool:
+    """Whether the text states a number of `unit` ("๗ วัน", "5,000 บาท", "ร้อยละ 80")."""
+    return _states_unit_re(unit).search(text) is not None
 
 
 def asked_kinds(question: str) -> list[AnswerKind]:

@@ -54,13 +54,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from circulars.models import Answer, Hit
+from retriever.answer_types import MONEY_UNIT, asked_unit
 from retriever.search import Filters, Searcher
 from service.citations import citation_for
 from service.extractive import extractive_answer
 from service.generators import DEFAULT_TIMEOUT, Generator
 from service.markers import check_markers, has_content, states_not_found
 from service.prompt import NOT_FOUND_TEXT, build_prompt
-from service.relevance import asks_amount, relevance
+from service.relevance import relevance
 
 __all__ = ["DEFAULT_MIN_SCORE", "EXTRACTIVE", "NOT_FOUND_TEXT", "Generator", "answer",
            "answer_question", "relevance"]
@@ -102,9 +103,13 @@ def answer(searcher: Searcher, question: str, *, k: int = 5, filters: Filters | 
 def _not_relevant_note(question: str, score: float, threshold: float) -> str:
     note = (f"ไม่มีข้อความที่เกี่ยวข้องพอ / nothing relevant enough: relevance {score:.3f} "
             f"< min_score {threshold:.3f}")
-    if asks_amount(question):
+    unit = asked_unit(question)
+    if unit == MONEY_UNIT:
         note += ("; คำถามถามจำนวนเงิน จึงนับเฉพาะข้อความที่ระบุจำนวนเงิน / the question asks "
                  "for an amount of money, so only passages stating one count")
+    elif unit is not None:
+        note += (f"; คำถามถามจำนวน{unit} จึงนับเฉพาะข้อความที่ระบุตัวเลขเป็น{unit} / the "
+                 f"question asks for a number of {unit}, so only passages stating one count")
     return note
 
 
