@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     fusion: Literal["rrf", "convex"] = "rrf"
     dense_weight: float = 0.5
     rrf_k: int = 60
+    # RRF weight of the BM25 list when its best hit covers less than this share of the
+    # question's terms (a paraphrase): the dense list decides. 1.0 turns it off.
+    weak_lexical_weight: float = 0.25
+    weak_lexical_coverage: float = 0.5
 
     # Answering: a top passage at least this close to the question (cosine under the
     # embedding model) counts as relevant even when it shares few of its words, as

@@ -12,7 +12,7 @@ copied from a passage and ends with that passage's marker [n].
    rule gives 0.86 / 0.82 (`circulars eval`). Each kept passage is cut into Thai
    sentence units (`indexer.sentences`).
 2. A sentence scores the IDF-weighted share of the question's terms it contains
-   (`service.terms`), plus a small bonus for the passage's rank and for being the
+   (`retriever.terms`), plus a small bonus for the passage's rank and for being the
    first sentence of its item (which states what the item is about).
 3. The top passage's best sentence is always taken (the one covering most of the
    question, even below `MIN_SHARE`; its opening when none carries a term); then
@@ -41,8 +41,8 @@ from indexer.sentences import split_sentences
 from indexer.thai_tokens import tokenize
 from retriever.query import find_citation
 from retriever.search import Searcher
+from retriever.terms import Idf, coverage, question_terms
 from service.relevance import hit_tokens, own_tokens
-from service.terms import Idf, coverage, question_terms
 
 MAX_PASSAGES = 5
 MAX_SENTENCES = 3

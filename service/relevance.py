@@ -66,7 +66,7 @@ from indexer.thai_tokens import tokenize
 from retriever.answer_types import asked_unit, states_unit
 from retriever.query import validate_query
 from retriever.search import Searcher
-from service.terms import coverage, question_terms
+from retriever.terms import coverage, question_terms
 
 RELEVANCE_DEPTH = 5  # passages considered; lower ranks rarely rescue a question
 # Cosine floors per model family, set on the dev questions (`circulars eval`): no

@@ -15,6 +15,7 @@ from indexer.sentences import split_sentences
 from retriever.answer_types import asked_unit, states_unit
 from retriever.query import QueryError
 from retriever.search import Filters, Searcher
+from retriever.terms import coverage, question_terms
 from service.answer import (
     DEFAULT_MIN_SCORE,
     NOT_FOUND_TEXT,
@@ -28,7 +29,6 @@ from service.markers import check_markers, has_content, states_not_found
 from service.prompt import build_prompt
 from service.relevance import hit_tokens
 from service.settings import ServiceSettings
-from service.terms import coverage, question_terms
 from tests.fakes import HashEmbedder
 from tests.test_service_helpers import build_seed_index, seed_searcher
 

@@ -127,7 +127,7 @@ def test_invalid_input_is_rejected() -> None:
 
 
 def test_document_frequencies_match_a_direct_count(index: BM25Index, tmp_path: Path) -> None:
-    from service.terms import Idf
+    from retriever.terms import Idf
 
     token_lists = [tokenize(text) for text in CHUNKS.values()]
     direct = Idf.of_documents(token_lists)

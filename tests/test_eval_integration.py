@@ -24,12 +24,12 @@ def test_circular_set_dev_end_to_end(tmp_path: Path, real_embedder: Any,
                                      capsys: pytest.CaptureFixture[str]) -> None:
     """Builds a fresh index with the default model, validates, scores, reports."""
     # Agreed floors: a little under what the default model measures on dev
-    # (135 questions since q249-q323: hybrid hit@1 0.892, hit@5 0.964, MRR@10 0.923;
-    # bm25 hit@10 0.973; dense hit@1 0.901; answer citation recall 0.805, F1 0.814,
+    # (143 questions since q249-q353: hybrid hit@1 0.899, hit@5 0.950, MRR@10 0.921;
+    # bm25 hit@10 0.941; dense hit@1 0.849; answer citation recall 0.803, F1 0.807,
     # not-found accuracy 0.917), so a regression fails CI.
     floors = ["--min", "hybrid.dev.hit@1=0.88", "--min", "hybrid.dev.hit@5=0.94",
-              "--min", "hybrid.dev.mrr@10=0.9", "--min", "bm25.dev.hit@10=0.95",
-              "--min", "dense.dev.hit@1=0.87"]
+              "--min", "hybrid.dev.mrr@10=0.9", "--min", "bm25.dev.hit@10=0.92",
+              "--min", "dense.dev.hit@1=0.83"]
     with_answers = importlib.util.find_spec("service.answer") is not None
     if with_answers:
         floors += ["--min", "answer.dev.citation_recall=0.78",

@@ -17,7 +17,7 @@ from indexer.embedder import Embedder
 from indexer.manifest import IndexMismatch, IndexMissing
 from retriever.answer_types import asked_kinds, states
 from retriever.query import QueryError, find_citation
-from retriever.search import Filters, Searcher
+from retriever.search import Filters, Searcher, _fuse
 from tests.conftest import CORPUS, ROOT
 from tests.fakes import HashEmbedder
 
@@ -25,7 +25,9 @@ from tests.fakes import HashEmbedder
 @pytest.fixture(scope="module")
 def seed_searcher(tmp_path_factory: pytest.TempPathFactory) -> Searcher:
     index_dir = tmp_path_factory.mktemp("seed-index")
-    settings = Settings(index_dir=index_dir)
+    # The hash embedder's dense list is noise; weighing BM25 down for paraphrases
+    # would let it decide, so these tests of ranking keep BM25 at full weight.
+    settings = Settings(index_dir=index_dir, weak_lexical_weight=1.0)
     embedder = HashEmbedder()
     build_index([CORPUS], index_dir, settings, embedder)
     return Searcher(index_dir, embedder, settings)
@@ -269,6 +271,30 @@ def test_missing_and_mismatched_index(tmp_path: Path, seed_searcher: Searcher) -
         Searcher(index_dir, OtherModel(), Settings(index_dir=index_dir))
 
 
+def test_bm25_weighs_less_when_its_best_hit_covers_little_of_the_question(
+        seed_searcher: Searcher) -> None:
+    def weight(searcher: Searcher, query: str) -> float:
+        lexical = [h.chunk_id for h in searcher.search(query, k=1, mode="bm25")]
+        return searcher.lexical_weight(query, lexical)
+
+    # ว 10303 ข้อ 3.6's own words, then a paraphrase of ว 339's drug directive.
+    direct = "ตรวจสอบคันกั้นน้ำ ทำนบ พนังกั้นน้ำ ว่ามีการทรุดตัวหรือไม่"
+    paraphrase = "คนติดยาต้องส่งไปรักษาให้หายแล้วช่วยให้มีงานทำ"
+    weak = Settings().weak_lexical_weight
+    adaptive = Searcher(seed_searcher.version_dir.parent, seed_searcher.embedder,
+                        seed_searcher.settings.model_copy(update={"weak_lexical_weight": weak}))
+    assert weight(adaptive, direct) == 1.0
+    assert weight(adaptive, paraphrase) == weak < 1
+    assert weight(seed_searcher, paraphrase) == 1.0  # weak_lexical_weight 1.0: off
+
+
+def test_weighted_reciprocal_rank_fusion() -> None:
+    ranked = {"bm25": ["a", "b"], "dense": ["b", "a"]}
+    assert [c for c, _ in _fuse(ranked, 60, {"bm25": 0.25})] == ["b", "a"]
+    assert _fuse({"bm25": ["a", "b"], "dense": ["c", "a"]}, 60)[0][0] == "a"
+    assert _fuse(ranked, 60, {"bm25": 0.25})[0][1] == pytest.approx(1 / 61 + 0.25 / 62)
+
+
 @pytest.mark.integration
 def test_real_model_hybrid_finds_directives(tmp_path_factory: pytest.TempPathFactory,
                                             real_embedder: Embedder) -> None:
@@ -300,6 +326,17 @@ def test_real_model_hybrid_finds_directives(tmp_path_factory: pytest.TempPathFac
         assert all(c["item"] == "8.1" or c["part_index"] > 0 for c in top.also_in)
     for mode in ("dense", "bm25"):
         assert searcher.search(cases[0][0], k=5, mode=mode)
+    # A paraphrase sharing few words with its item: BM25's best hit covers little of
+    # it, so the dense list decides; at full BM25 weight a row of another letter's
+    # table that shares the common words comes first.
+    paraphrase = "คนติดยาต้องส่งไปรักษาให้หายแล้วช่วยให้มีงานทำ"
+    lexical = [h.chunk_id for h in searcher.search(paraphrase, k=1, mode="bm25")]
+    assert searcher.lexical_weight(paraphrase, lexical) == settings.weak_lexical_weight
+    top = searcher.search(paraphrase, k=5)[0]
+    assert top.doc_no == "มท 0211.6/ว 339" and top.item in {"1", "1.1", "1.3"}
+    full_weight = Searcher(index_dir, real_embedder,
+                           settings.model_copy(update={"weak_lexical_weight": 1.0}))
+    assert full_weight.search(paraphrase, k=5)[0].doc_no != "มท 0211.6/ว 339"
 
 
 @pytest.mark.integration

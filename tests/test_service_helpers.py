@@ -36,7 +36,10 @@ def build_seed_index(index_dir: Path) -> Path:
 
 
 def seed_searcher(index_dir: Path) -> Searcher:
-    return Searcher(index_dir, HashEmbedder(), ServiceSettings(index_dir=index_dir))
+    # The hash embedder's dense list is noise; weighing BM25 down for paraphrases
+    # (`Searcher.lexical_weight`) would let it decide, so BM25 keeps its full weight.
+    return Searcher(index_dir, HashEmbedder(),
+                    ServiceSettings(index_dir=index_dir, weak_lexical_weight=1.0))
 
 
 @contextmanager

@@ -3,7 +3,7 @@
 Everything that comes from a user or a document is escaped with `html.escape`;
 markup (citation markers, highlights, the cited item) is built around escaped
 pieces, never by inserting raw text. Highlighting marks the words of the displayed
-text that are among the question's terms (`service.terms.question_terms`, PyThaiNLP
+text that are among the question's terms (`retriever.terms.question_terms`, PyThaiNLP
 tokens), matching Thai and Arabic digits alike and ignoring Latin case.
 """
 
@@ -18,9 +18,9 @@ from circulars.models import Answer, Citation, Hit
 from indexer.normalize import THAI_DIGITS
 from indexer.thai_dates import thai_date
 from indexer.thai_tokens import ENGINE
+from retriever.terms import question_terms
 from service.citations import hit_label, part_label
 from service.letters import LetterView
-from service.terms import question_terms
 
 _FOLD = str.maketrans(THAI_DIGITS, "0123456789")
 _MARKER_RE = re.compile(r"\[(\d{1,3})\]")
