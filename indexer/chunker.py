@@ -25,9 +25,9 @@ from indexer.items import parse_part
 from indexer.layout import Line, join_wrapped
 from indexer.letters import LetterDraft, Part, split_letters
 from indexer.normalize import index_form
-from indexer.thai_dates import parse_thai_date
+from indexer.thai_dates import parse_thai_date, thai_date
 
-CHUNKER_VERSION = "circulars-chunker-3"
+CHUNKER_VERSION = "circulars-chunker-4"
 DEFAULT_MAX_CHARS = 1200
 NUMBERED_LINE_RE = re.compile(r"^[0-9๐-๙]{1,3}\.\s*")
 SENTENCE_BREAK_RE = re.compile(r"(?<=[\s.!?])\s+|\n")
@@ -117,6 +117,35 @@ def _part_drafts(part: Part, name: str) -> tuple[list[Draft], list[str]]:
     return result.drafts, result.warnings
 
 
+def header_facts(letter: Letter) -> list[str]:
+    """The header and signature facts of a letter, for its opening paragraph's index text.
+
+    They are metadata, not a chunk of their own, but an official asks about the letter
+    as a document: which letter it cites (อ้างถึง ว 10901) and when, what it encloses,
+    when it is dated, who signed it and whom to contact. The opening paragraph
+    ("ตามที่..." / "ด้วย...") is where such a question must land. On the dev questions
+    adding the date, the references' dates, the signer and the contact took hybrid
+    hit@1 from 0.899 to 0.908 and MRR@10 from 0.921 to 0.928. The addressees (เรียน)
+    are left out: they are lists of offices (นายอำเภอ, นายก อบต.) that questions about
+    directives name too, and with them the opening paragraphs outranked such items
+    (hit@1 0.899, no gain).
+    """
+    facts: list[str] = []
+    if letter.date_raw:
+        facts.append("ลงวันที่ " + letter.date_raw)
+    if letter.references:
+        facts.append("อ้างถึง " + " ".join(
+            r.doc_no + (f" ลงวันที่ {thai_date(r.date, abbreviated=False)}" if r.date else "")
+            for r in letter.references))
+    if letter.enclosures:
+        facts.append("สิ่งที่ส่งมาด้วย " + " ".join(letter.enclosures))
+    if letter.signatory:
+        facts.append(" ".join(["ลงนาม", letter.signatory, letter.position or ""]).strip())
+    if letter.contact:
+        facts.append("ติดต่อ " + letter.contact)
+    return [" ".join(fact.split()) for fact in facts]
+
+
 def _chunk_letter(
     draft: LetterDraft, letter: Letter, max_chars: int
 ) -> tuple[list[Chunk], list[str]]:
@@ -141,13 +170,7 @@ def _chunk_letter(
                     *([item.heading()] if split else []),
                 ]
                 if part.index == 0 and item.item == "p1":
-                    # อ้างถึง and สิ่งที่ส่งมาด้วย are metadata, but "which letter cites
-                    # ว 10901" or "what did it enclose" must find the opening paragraph.
-                    if letter.references:
-                        context.append(
-                            "อ้างถึง " + " ".join(r.doc_no for r in letter.references))
-                    if letter.enclosures:
-                        context.append("สิ่งที่ส่งมาด้วย " + " ".join(letter.enclosures))
+                    context.extend(header_facts(letter))
                 meta = dict(item.meta)
                 if item.label:
                     meta["label"] = item.label

@@ -195,6 +195,24 @@ def test_index_text_is_normalised_with_context(seeds: dict[str, ParsedFile]) -> 
     assert not re.search("[๐-๙]", item.index_text)
 
 
+def test_the_opening_paragraph_carries_the_letters_header_facts(
+        seeds: dict[str, ParsedFile]) -> None:
+    le = letter(seeds[S000], "ขม 0017.2/ว 38028")
+    opening = next(c for c in seeds[S000].chunks if c.doc_id == le.id and c.item == "p1")
+    for fact in ("ลงวันที่ 4 ธันวาคม 2563", "สิ่งที่ส่งมาด้วย สรุป", "ลงนาม นายสำเริง ไทเสน",
+                 "ติดต่อ สำนักงานจังหวัด"):
+        assert fact in opening.index_text, fact
+    # Only in the index text: the paragraph shown and cited is the letter's own.
+    assert opening.text.startswith("ด้วยกระทรวงมหาดไทย") and "ลงนาม" not in opening.text
+    ministry = letter(seeds[S001], "มท 0810.6/ว 12505")
+    opening = next(c for c in seeds[S001].chunks if c.doc_id == ministry.id and c.item == "p1")
+    assert "อ้างถึง มท 0211.6/ว 11303 ลงวันที่ 25 ตุลาคม 2567" in opening.index_text
+    # Addressees are left out (see `header_facts`); other items get none of it.
+    assert "เรียน ผู้ว่าราชการจังหวัด" not in opening.index_text
+    second = next(c for c in seeds[S001].chunks if c.doc_id == ministry.id and c.item == "p2")
+    assert "ลงนาม" not in second.index_text and "ลงวันที่" not in second.index_text
+
+
 def test_long_items_are_split_keeping_their_path(seeds: dict[str, ParsedFile]) -> None:
     for parsed in seeds.values():
         for chunk in parsed.chunks:
