@@ -102,6 +102,25 @@ def states_unit(unit: str, text: str) -> bool:
     return _states_unit_re(unit).search(text) is not None
 
 
+# What a question asks about a letter as a document, not about its directives
+# (patterns on the index form): its date, signer, cited letters, enclosures, contact.
+# The facts live in the letter's header and signature, which the index attaches to
+# its opening paragraph (`indexer.chunker.header_facts`).
+LETTER_FACTS: dict[str, re.Pattern[str]] = {
+    "date": re.compile(r"ลงวันที่|ออกเมื่อ|(?:หนังสือ|บันทึก).*(?:เมื่อวันที่|วันที่เท่าไ|วันที่ใด)"),
+    "signer": re.compile(r"ลงนาม|เซ็น|ผู้ลงชื่อ"),
+    "references": re.compile(r"อ้างถึง|เท้าความ"),
+    "enclosures": re.compile(r"สิ่งที่ส่งมาด้วย|ส่ง\S{0,24}มาด้วย|แนบ|ส่งมาพร้อม"),
+    "contact": re.compile(r"ติดต่อ|เบอร์โทร|โทรศัพท์|อีเมล|ไปรษณีย์อิเล็กทรอนิกส์"),
+}
+
+
+def asked_letter_facts(question: str) -> list[str]:
+    """The letter facts the question asks for, in `LETTER_FACTS` order (usually none)."""
+    text = index_form(question)
+    return [fact for fact, pattern in LETTER_FACTS.items() if pattern.search(text)]
+
+
 def asked_kinds(question: str) -> list[AnswerKind]:
     """The kinds of answer the question asks for (usually none)."""
     text = index_form(question)

@@ -56,6 +56,16 @@ def test_which_letter_refers_to_another(seed_searcher: Searcher) -> None:
     assert (top.doc_no, top.item) == ("มท 0211.6/ว 10303", "p1")
 
 
+def test_a_question_about_a_letter_puts_its_opening_paragraph_first(
+        seed_searcher: Searcher) -> None:
+    # Without the preference, item 4 ("... QR Code แนบท้ายหนังสือฉบับนี้") shares more
+    # words with the question than the opening paragraph that carries อ้างถึง.
+    top = seed_searcher.search("หนังสือ มท 0810.6/ว 12505 อ้างถึงหนังสือฉบับใด", k=3)[0]
+    assert (top.doc_no, top.item) == ("มท 0810.6/ว 12505", "p1") and "letter" in top.matched_by
+    top = seed_searcher.search("ใครลงนามในหนังสือ ขม 0017.2/ว 38028", k=3)[0]
+    assert (top.doc_no, top.item) == ("ขม 0017.2/ว 38028", "p1")
+
+
 def test_find_citation_forms() -> None:
     citation = find_citation("ว10303 ข้อ 5.1 (4)")
     assert citation is not None and citation.running_number == "10303"
