@@ -24,6 +24,10 @@ copied from a passage and ends with that passage's marker [n].
    leave two copies of the same sentence ("หนี้ครัวเรือน" / "หนึ่นคั่วเรือน") too
    different in words to merge.
 
+A question about the letter itself ("ว 38028 ใครลงนาม", "อ้างถึงหนังสือฉบับใด"), whose
+top passage is the letter's opening paragraph, gets a first line stating the asked
+facts from the letter's header and signature (`service.letter_facts`).
+
 A question that names a letter and item ("มท 0211.6/ว 10303 ข้อ 3.6 ว่าอย่างไร")
 asks for the item itself, so when the Searcher found it, its first sentences are
 quoted in order.
@@ -42,6 +46,7 @@ from indexer.thai_tokens import tokenize
 from retriever.query import find_citation
 from retriever.search import Searcher
 from retriever.terms import Idf, coverage, question_terms
+from service.letter_facts import letter_facts
 from service.relevance import hit_tokens, own_tokens
 
 MAX_PASSAGES = 5
@@ -128,7 +133,12 @@ def extractive_answer(searcher: Searcher, question: str, hits: list[Hit]) -> tup
     else:
         chosen = _best_sentences(searcher, question, hits)
     markers = sorted({s.marker for s in chosen})
-    return _format(chosen), markers
+    text = _format(chosen)
+    facts = letter_facts(searcher, question, hits)
+    if facts:
+        # What the question asked of the letter, before the quoted paragraph.
+        return f"{quote(facts)} [1]\n{text}", sorted({1, *markers})
+    return text, markers
 
 
 def answering_markers(searcher: Searcher, terms: list[str], hits: list[Hit]) -> list[int]:

@@ -12,7 +12,7 @@ import pytest
 from circulars.models import Hit
 from indexer.build import build_index
 from indexer.sentences import split_sentences
-from retriever.answer_types import asked_unit, states_unit
+from retriever.answer_types import asked_letter_facts, asked_unit, states_unit
 from retriever.query import QueryError
 from retriever.search import Filters, Searcher
 from retriever.terms import coverage, question_terms
@@ -371,6 +371,31 @@ def test_a_count_is_answered_only_from_a_passage_stating_one_in_its_unit(
     # Asked without the count, the same passages answer it.
     assert not answer_question(
         searcher, "ศูนย์ดำรงธรรมต้องแก้ไขเรื่องร้องเรียนของประชาชนอย่างไร").not_found
+
+
+@pytest.mark.parametrize(("question", "facts"), [
+    ("หนังสือ ขม ๐๐๑๗.๒/ว ๓๘๐๒๘ ลงวันที่เท่าไร ใครลงนาม", ["date", "signer"]),
+    ("หนังสือ ว 12505 อ้างถึงหนังสือฉบับใด ส่งอะไรมาด้วย", ["references", "enclosures"]),
+    ("มีข้อสงสัยเรื่องหนังสือนี้ ติดต่อที่ไหน", ["contact"]),
+    ("ศูนย์ดำรงธรรมต้องทำอย่างไรกับเรื่องร้องเรียน", []),
+    ("ประชุมจัดวันไหน", []),  # an event's date, not the letter's
+])
+def test_letter_facts_a_question_asks(question: str, facts: list[str]) -> None:
+    assert asked_letter_facts(question) == facts
+
+
+def test_a_question_about_the_letter_is_answered_from_its_header(searcher: Searcher) -> None:
+    result = answer_question(searcher, "หนังสือ ขม ๐๐๑๗.๒/ว ๓๘๐๒๘ ลงวันที่เท่าไร ใครลงนาม")
+    first = result.answer.splitlines()[0]
+    assert first == ("หนังสือที่ ขม ๐๐๑๗.๒/ว ๓๘๐๒๘ ลงวันที่ ๔ ธันวาคม ๒๕๖๓; ลงนามโดย "
+                     "นายสำเริง ไทเสน รองผู้ว่าราชการจังหวัด รักษาการแทน ผู้ว่าราชการจังหวัด"
+                     "เชียงใหม่ [1]")
+    assert (result.citations[0].doc_no, result.citations[0].item) == ("ขม 0017.2/ว 38028", "p1")
+    cited = answer_question(searcher, "หนังสือ มท 0810.6/ว 12505 อ้างถึงหนังสือฉบับใด")
+    assert cited.answer.startswith("อ้างถึง มท 0211.6/ว 11303 ลงวันที่ 25 ตุลาคม 2567 [1]")
+    # Asked of an item, not of a letter's opening: nothing is added.
+    item = answer_question(searcher, "มท 0211.6/ว 10303 ข้อ 3.6 ใครลงนาม")
+    assert item.citations[0].item == "3.6" and "ลงนามโดย" not in item.answer
 
 
 def test_min_score_is_the_threshold(searcher: Searcher) -> None:

@@ -1,0 +1,54 @@
+"""Answers about a letter as a document: its date, signer, cited letters, enclosures, contact.
+
+These facts are read from a letter's header and signature (`indexer.letters`). The
+index puts them in the index text of the letter's opening paragraph
+(`indexer.chunker.header_facts`), so "ว 38028 ใครลงนาม" finds that paragraph, but
+the paragraph's own text does not state them: quoting it would answer with
+"ด้วยกระทรวงมหาดไทยแจ้ง..." and leave the signer unsaid. So when a question asks for
+one of these facts and its top passage is a letter's opening paragraph, the answer
+begins with a line stating the fact from the letter's metadata, as printed, with
+that passage's marker.
+"""
+
+from __future__ import annotations
+
+from circulars.models import Hit, Letter
+from indexer.thai_dates import thai_date
+from retriever.answer_types import asked_letter_facts
+from retriever.search import Searcher
+
+OPENING_ITEM = "p1"
+
+
+def fact_lines(letter: Letter, facts: list[str]) -> list[str]:
+    """One line per asked fact the letter's metadata holds, as printed."""
+    lines: list[str] = []
+    name = f"หนังสือที่ {letter.doc_no_raw}" if letter.doc_no_raw else "หนังสือฉบับนี้"
+    if "date" in facts and letter.date_raw:
+        lines.append(f"{name} ลงวันที่ {letter.date_raw}")
+    if "signer" in facts and letter.signatory:
+        lines.append(" ".join(["ลงนามโดย", letter.signatory, letter.position or ""]))
+    cited = [r for r in letter.references if r.via != "สิ่งที่ส่งมาด้วย"]
+    if "references" in facts and cited:
+        lines.append("อ้างถึง " + ", ".join(
+            r.doc_no + (f" ลงวันที่ {thai_date(r.date, abbreviated=False)}" if r.date else "")
+            for r in cited))
+    if "enclosures" in facts and letter.enclosures:
+        lines.append("สิ่งที่ส่งมาด้วย " + " ".join(letter.enclosures))
+    if "contact" in facts and letter.contact:
+        lines.append("ติดต่อ " + letter.contact)
+    return [" ".join(line.split()) for line in lines]
+
+
+def letter_facts(searcher: Searcher, question: str, hits: list[Hit]) -> str | None:
+    """The facts line for the top passage's letter (marker 1), or None when the question
+    asks none, the top passage is not a letter's opening, or the letter lacks them."""
+    facts = asked_letter_facts(question)
+    if not facts or not hits:
+        return None
+    top = hits[0]
+    if top.part_index != 0 or top.item != OPENING_ITEM:
+        return None
+    letter = searcher.store.letter(top.doc_id)
+    lines = fact_lines(letter, facts) if letter is not None else []
+    return "; ".join(lines) if lines else None
