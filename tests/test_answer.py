@@ -334,43 +334,31 @@ def test_passages_stating_a_number_in_a_unit() -> None:
         assert not states_unit(unit, text), (unit, text)
 
 
-def test_an_amount_is_answered_only_from_a_passage_stating_one(searcher: Searcher) -> None:
-    # The seeds give the directive on fine dust but no amount of money for it: the
-    # passages cover the question's words well enough, yet none can say how much.
-    question = "ฝุ่นละอองขนาดเล็ก PM2.5 กี่บาท"
+@pytest.mark.parametrize(("question", "unit", "warning", "without_the_figure"), [
+    # The seeds give the directive on fine dust but no amount of money for it.
+    ("ฝุ่นละอองขนาดเล็ก PM2.5 กี่บาท", "บาท", "asks for an amount of money", None),
+    # They say what ศูนย์ดำรงธรรม must do with complaints but set no number of days;
+    # the one passage stating days (ว 10303 ข้อ 15: "ภายใน ๑๘๐ วัน") is on licences.
+    ("ศูนย์ดำรงธรรมต้องแก้ไขเรื่องร้องเรียนของประชาชนให้เสร็จภายในกี่วัน", "วัน",
+     "asks for a number of วัน", "ศูนย์ดำรงธรรมต้องแก้ไขเรื่องร้องเรียนของประชาชนอย่างไร"),
+])
+def test_a_figure_is_answered_only_from_a_passage_stating_one_in_its_unit(
+        searcher: Searcher, question: str, unit: str, warning: str,
+        without_the_figure: str | None) -> None:
+    # The passages cover the question's words well enough, yet none can give the figure.
     hits = searcher.search(question, k=5)
     terms, idf = question_terms(question), searcher.idf
     assert max(coverage(terms, hit_tokens(searcher, hit), idf) for hit in hits) >= (
         DEFAULT_MIN_SCORE)
-    stating = [hit for hit in hits if states_unit("บาท", hit.text)]
+    stating = [hit for hit in hits if states_unit(unit, hit.text)]
     assert relevance(searcher, question, hits) == pytest.approx(max(
         (coverage(terms, hit_tokens(searcher, hit), idf) for hit in stating), default=0.0),
         abs=1e-4)
     result = answer_question(searcher, question)
     assert result.not_found and result.citations == []
-    assert "asks for an amount of money" in result.warnings[-1]
-
-
-def test_a_count_is_answered_only_from_a_passage_stating_one_in_its_unit(
-        searcher: Searcher) -> None:
-    # The seeds say what ศูนย์ดำรงธรรม must do with complaints but set no number of days
-    # for it; the one passage that states days (ว 10303 ข้อ 15: "ภายใน ๑๘๐ วัน") is on
-    # licences, so it covers the question's words too poorly to answer.
-    question = "ศูนย์ดำรงธรรมต้องแก้ไขเรื่องร้องเรียนของประชาชนให้เสร็จภายในกี่วัน"
-    hits = searcher.search(question, k=5)
-    terms, idf = question_terms(question), searcher.idf
-    assert max(coverage(terms, hit_tokens(searcher, hit), idf) for hit in hits) >= (
-        DEFAULT_MIN_SCORE)
-    stating = [hit for hit in hits if states_unit("วัน", hit.text)]
-    assert relevance(searcher, question, hits) == pytest.approx(max(
-        (coverage(terms, hit_tokens(searcher, hit), idf) for hit in stating), default=0.0),
-        abs=1e-4)
-    result = answer_question(searcher, question)
-    assert result.not_found and result.citations == []
-    assert "asks for a number of วัน" in result.warnings[-1]
-    # Asked without the count, the same passages answer it.
-    assert not answer_question(
-        searcher, "ศูนย์ดำรงธรรมต้องแก้ไขเรื่องร้องเรียนของประชาชนอย่างไร").not_found
+    assert warning in result.warnings[-1]
+    if without_the_figure:  # asked without the figure, the same passages answer it
+        assert not answer_question(searcher, without_the_figure).not_found
 
 
 @pytest.mark.parametrize(("question", "facts"), [
