@@ -23,6 +23,12 @@ unit ("ภายใน ๗ วัน", "ร้อยละ ๘๐"). `asked_unit
 does not: a count's unit is a word of the question already, so BM25 weighs it).
 Enumeration classifiers (ข้อ, ด้าน, ประเภท, รูปแบบ) are not units here: a circular
 answers "มีกี่ด้าน" by listing (๑) ... (๒) ..., rarely by stating "๔ ด้าน".
+
+A question may also ask about the letter itself rather than its directives: its
+date, signer, cited letters, enclosures or contact (`asked_letter_facts`). Search
+puts a letter's opening paragraph first for the signer and cited letters
+(`retriever.search`), and the answerer states the asked facts from the letter's
+header (`service.letter_facts`).
 """
 
 from __future__ import annotations
