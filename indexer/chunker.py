@@ -117,6 +117,12 @@ def _part_drafts(part: Part, name: str) -> tuple[list[Draft], list[str]]:
     return result.drafts, result.warnings
 
 
+def cited_letter(reference: Reference) -> str:
+    """A cited letter as a header names it: "มท 0211.6/ว 11303 ลงวันที่ 25 ตุลาคม 2567"."""
+    printed = thai_date(reference.date, abbreviated=False)
+    return f"{reference.doc_no} ลงวันที่ {printed}" if printed else reference.doc_no
+
+
 def header_facts(letter: Letter) -> list[str]:
     """The header and signature facts of a letter, for its opening paragraph's index text.
 
@@ -134,9 +140,7 @@ def header_facts(letter: Letter) -> list[str]:
     if letter.date_raw:
         facts.append("ลงวันที่ " + letter.date_raw)
     if letter.references:
-        facts.append("อ้างถึง " + " ".join(
-            r.doc_no + (f" ลงวันที่ {thai_date(r.date, abbreviated=False)}" if r.date else "")
-            for r in letter.references))
+        facts.append("อ้างถึง " + " ".join(cited_letter(r) for r in letter.references))
     if letter.enclosures:
         facts.append("สิ่งที่ส่งมาด้วย " + " ".join(letter.enclosures))
     if letter.signatory:

@@ -347,7 +347,7 @@ class Searcher:
             fused = [(c, top + s) for c, s in cited] + [p for p in fused if p[0] not in cited_ids]
         return self._hits(fused, k, ranked, cited, all_copies)
 
-    def _is_opening(self, chunk_id: str) -> bool:
+    def is_opening(self, chunk_id: str) -> bool:
         """Whether the chunk is a letter's opening paragraph, which carries its header."""
         position = self.position[chunk_id]
         return self.items[position] == OPENING_ITEM and self.part_indexes[position] == 0
@@ -415,7 +415,7 @@ class Searcher:
         fitting: dict[str, list[str]] = {
             kind: [c for c, _ in head if states(kind, texts[c])] for kind in kinds}
         if about_letter:
-            fitting["letter"] = [c for c, _ in head if self._is_opening(c)]
+            fitting["letter"] = [c for c, _ in head if self.is_opening(c)]
         boosted = dict(_fuse({"fused": [c for c, _ in head], **fitting}, self.settings.rrf_k))
         ranked.update(fitting)
         places: dict[str, list[int]] = {}

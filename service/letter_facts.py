@@ -13,11 +13,9 @@ that passage's marker.
 from __future__ import annotations
 
 from circulars.models import Hit, Letter
-from indexer.thai_dates import thai_date
+from indexer.chunker import cited_letter
 from retriever.answer_types import asked_letter_facts
 from retriever.search import Searcher
-
-OPENING_ITEM = "p1"
 
 
 def fact_lines(letter: Letter, facts: list[str]) -> list[str]:
@@ -30,9 +28,7 @@ def fact_lines(letter: Letter, facts: list[str]) -> list[str]:
         lines.append(" ".join(["ลงนามโดย", letter.signatory, letter.position or ""]))
     cited = [r for r in letter.references if r.via != "สิ่งที่ส่งมาด้วย"]
     if "references" in facts and cited:
-        lines.append("อ้างถึง " + ", ".join(
-            r.doc_no + (f" ลงวันที่ {thai_date(r.date, abbreviated=False)}" if r.date else "")
-            for r in cited))
+        lines.append("อ้างถึง " + ", ".join(cited_letter(r) for r in cited))
     if "enclosures" in facts and letter.enclosures:
         lines.append("สิ่งที่ส่งมาด้วย " + " ".join(letter.enclosures))
     if "contact" in facts and letter.contact:
@@ -47,7 +43,7 @@ def letter_facts(searcher: Searcher, question: str, hits: list[Hit]) -> str | No
     if not facts or not hits:
         return None
     top = hits[0]
-    if top.part_index != 0 or top.item != OPENING_ITEM:
+    if not searcher.is_opening(top.chunk_id):
         return None
     letter = searcher.store.letter(top.doc_id)
     lines = fact_lines(letter, facts) if letter is not None else []
