@@ -347,6 +347,10 @@ class Searcher:
             fused = [(c, top + s) for c, s in cited] + [p for p in fused if p[0] not in cited_ids]
         return self._hits(fused, k, ranked, cited, all_copies)
 
+    def letter(self, letter_id: str) -> Letter | None:
+        """A letter of the index, from the table loaded at start-up (no store read)."""
+        return self._letters.get(letter_id)
+
     def is_opening(self, chunk_id: str) -> bool:
         """Whether the chunk is a letter's opening paragraph, which carries its header."""
         position = self.position[chunk_id]

@@ -98,7 +98,7 @@ def get_chunk(chunk_id: str, state: State) -> ChunkResponse:
     if chunk is None:
         raise ApiError(404, "no_chunk", f"ไม่พบข้อความรหัส {chunk_id}",
                        f"no chunk with id {chunk_id}")
-    letter = searcher.store.letter(chunk.doc_id)
+    letter = searcher.letter(chunk.doc_id)
     return ChunkResponse(chunk=ChunkOut.of(chunk),
                          letter=LetterOut.of(letter) if letter else None)
 

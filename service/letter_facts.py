@@ -45,6 +45,6 @@ def letter_facts(searcher: Searcher, question: str, hits: list[Hit]) -> str | No
     top = hits[0]
     if not searcher.is_opening(top.chunk_id):
         return None
-    letter = searcher.store.letter(top.doc_id)
+    letter = searcher.letter(top.doc_id)
     lines = fact_lines(letter, facts) if letter is not None else []
     return "; ".join(lines) if lines else None

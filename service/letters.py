@@ -88,7 +88,7 @@ def locate(display: str, text: str, expected: int = 0) -> tuple[int, int] | None
 
 
 def letter_view(searcher: Searcher, letter_id: str) -> LetterView | None:
-    letter = searcher.store.letter(letter_id)
+    letter = searcher.letter(letter_id)
     if letter is None:
         return None
     display = searcher.store.letter_display(letter_id)
