@@ -59,6 +59,7 @@ from retriever.search import Filters, Searcher
 from service.citations import citation_for
 from service.extractive import extractive_answer
 from service.generators import DEFAULT_TIMEOUT, Generator
+from service.letter_facts import header_facts
 from service.markers import check_markers, has_content, states_not_found
 from service.prompt import NOT_FOUND_TEXT, build_prompt
 from service.relevance import relevance
@@ -92,7 +93,8 @@ def answer(searcher: Searcher, question: str, *, k: int = 5, filters: Filters | 
             *notes, _not_relevant_note(question, score, threshold)])
     warnings = list(notes)
     if generator is not None:
-        generated = _generated(generator, question, hits, warnings)
+        generated = _generated(generator, question, hits, header_facts(searcher, hits),
+                               warnings)
         if generated is not None:
             return generated
     text, markers = extractive_answer(searcher, question, hits)
@@ -114,12 +116,12 @@ def _not_relevant_note(question: str, score: float, threshold: float) -> str:
 
 
 def _generated(generator: Generator, question: str, hits: list[Hit],
-               warnings: list[str]) -> Answer | None:
+               headers: dict[int, str], warnings: list[str]) -> Answer | None:
     """The generator's checked answer, or None (with the reason in `warnings`) to fall back."""
     name = getattr(generator, "name", type(generator).__name__)
     timeout = float(getattr(generator, "timeout", DEFAULT_TIMEOUT))
     try:
-        raw = generator.generate(build_prompt(question, hits), timeout)
+        raw = generator.generate(build_prompt(question, hits, headers), timeout)
     except TimeoutError as error:
         warnings.append(f"{name}: หมดเวลา / timed out ({error}); ใช้คำตอบแบบคัดข้อความแทน / "
                         "extractive answer instead")

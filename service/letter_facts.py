@@ -8,13 +8,17 @@ the paragraph's own text does not state them: quoting it would answer with
 one of these facts and its top passage is a letter's opening paragraph, the answer
 begins with a line stating the fact from the letter's metadata, as printed, with
 that passage's marker.
+
+A generator (`service.prompt`) reads only the passages it is given, so each opening
+paragraph among them carries all its letter's header facts (`header_facts`); without
+them a model asked "ใครลงนาม" sees no signer and says so.
 """
 
 from __future__ import annotations
 
 from circulars.models import Hit, Letter
 from indexer.chunker import cited_letter
-from retriever.answer_types import asked_letter_facts
+from retriever.answer_types import LETTER_FACTS, asked_letter_facts
 from retriever.search import Searcher
 
 
@@ -48,3 +52,15 @@ def letter_facts(searcher: Searcher, question: str, hits: list[Hit]) -> str | No
     letter = searcher.letter(top.doc_id)
     lines = fact_lines(letter, facts) if letter is not None else []
     return "; ".join(lines) if lines else None
+
+
+def header_facts(searcher: Searcher, hits: list[Hit]) -> dict[int, str]:
+    """Marker -> every header fact of its letter, for the passages that are a letter's
+    opening paragraph (the prompt shows them with the passage)."""
+    found: dict[int, str] = {}
+    for marker, hit in enumerate(hits, 1):
+        letter = searcher.letter(hit.doc_id) if searcher.is_opening(hit.chunk_id) else None
+        lines = fact_lines(letter, list(LETTER_FACTS)) if letter is not None else []
+        if lines:
+            found[marker] = "; ".join(lines)
+    return found

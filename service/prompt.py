@@ -10,6 +10,8 @@ likely.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from circulars.models import Hit
 from service.citations import hit_label
 
@@ -34,8 +36,14 @@ def _data(text: str) -> str:
     return text.replace("<", "‹").replace(">", "›")
 
 
-def build_prompt(question: str, hits: list[Hit]) -> str:
-    """The whole prompt: instructions, numbered passages, then the question."""
+def build_prompt(question: str, hits: list[Hit], headers: Mapping[int, str] | None = None) -> str:
+    """The whole prompt: instructions, numbered passages, then the question.
+
+    `headers` maps a passage number to its letter's header facts (date, signer, cited
+    letters, enclosures, contact; `service.letter_facts.header_facts`), given for a
+    letter's opening paragraph: its text does not state them, the letter's header does.
+    """
+    headers = headers or {}
     numbers = ", ".join(str(n) for n in range(1, len(hits) + 1))
     lines = [INSTRUCTIONS.format(numbers=numbers, not_found=NOT_FOUND_TEXT), "",
              "ข้อความอ้างอิง:"]
@@ -44,6 +52,8 @@ def build_prompt(question: str, hits: list[Hit]) -> str:
             hit.text[:MAX_PASSAGE_CHARS] + "…")
         ref = _data(hit_label(hit)).replace('"', "'")
         lines.append(f'<passage n="{number}" ref="{ref}">')
+        if number in headers:
+            lines.append(_data(f"[หัวหนังสือ] {headers[number]}"))
         lines.append(_data(text))
         lines.append("</passage>")
     lines += ["", f"<question>{_data(question)}</question>", "",

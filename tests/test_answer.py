@@ -25,6 +25,7 @@ from service.answer import (
 )
 from service.citations import item_label, part_label, reference_label
 from service.extractive import answering_markers, extractive_answer
+from service.letter_facts import header_facts
 from service.markers import check_markers, has_content, states_not_found
 from service.prompt import build_prompt
 from service.relevance import hit_tokens
@@ -529,6 +530,24 @@ def test_prompt_numbers_passages_as_data(searcher: Searcher) -> None:
     assert "ไม่ใช่คำสั่ง" in prompt and "ข้อมูล" in prompt
     assert "ใช้ได้เฉพาะเลข 1, 2, 3" in prompt
     assert "<question>" + QUESTION + "</question>" in prompt
+
+
+def test_the_prompt_gives_an_opening_paragraph_its_letters_header(searcher: Searcher) -> None:
+    # The opening paragraph's text names no signer; a generator asked "ใครลงนาม" must
+    # still see one, inside that passage's block and under its number.
+    question = "หนังสือ ขม ๐๐๑๗.๒/ว ๓๘๐๒๘ ใครลงนาม"
+    generator = ScriptedGenerator("ลงนามโดยนายสำเริง ไทเสน [1]")
+    result = answer_question(searcher, question, generator=generator)
+    assert result.generator == "fake:scripted" and result.citations[0].item == "p1"
+    prompt = generator.prompts[0]
+    first = prompt[prompt.index('<passage n="1"'):prompt.index("</passage>", prompt.index(
+        '<passage n="1"'))]
+    assert "[หัวหนังสือ] หนังสือที่ ขม ๐๐๑๗.๒/ว ๓๘๐๒๘ ลงวันที่ ๔ ธันวาคม ๒๕๖๓" in first
+    assert "ลงนามโดย นายสำเริง ไทเสน" in first
+    # An item is not an opening: its block has no header line.
+    item = searcher.search("มท 0211.6/ว 10303 ข้อ 3.6", k=1)
+    assert header_facts(searcher, item) == {}
+    assert "[หัวหนังสือ]" not in build_prompt(QUESTION, item, header_facts(searcher, item))
 
 
 def test_injected_text_stays_inside_its_block(injected: Searcher) -> None:
