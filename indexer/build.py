@@ -29,7 +29,7 @@ from circulars.settings import Settings
 from indexer import dense_index
 from indexer.bm25_index import BM25Index
 from indexer.chunker import CHUNKER_VERSION, ParsedFile, parse_circular
-from indexer.dense_index import DenseIndex, choose_kind
+from indexer.dense_index import DenseIndex, choose_kind, gather
 from indexer.embedder import Embedder
 from indexer.jsonl_docs import parse_jsonl
 from indexer.manifest import (
@@ -269,6 +269,9 @@ def _build_locked(
             vectors[chunk_id] = vector
         if sentences is not None:
             sentences.fill(encoded[len(missing):])
+        # Rows of it stay referenced from `vectors` and `sentences` until those are
+        # gathered into the FAISS matrices; the batch is freed with the last of them.
+        del encoded
     report.embedded = len(missing)
     report.sentences = len(sentences.ids) if sentences is not None else 0
     report.sentences_embedded = len(missing_sentences)
@@ -278,33 +281,36 @@ def _build_locked(
     say("index")
     index_started = time.perf_counter()
     ids = [row["chunk_id"] for row in store.chunk_rows("chunk_id")]
-    matrix = (
-        np.stack([vectors[i] for i in ids]).astype(np.float32)
-        if ids
-        else np.zeros((0, embedder.dimension), dtype=np.float32)
-    )
+    matrix = gather(vectors, ids, embedder.dimension)
+    del vectors
     kind = choose_kind(len(ids), settings.faiss_kind, settings.faiss_auto_threshold)
     # The dense folder keeps its float32 vectors; the next build reuses them from there.
-    DenseIndex.build(matrix, ids, kind=kind).save(work / DENSE_DIR)
-    del vectors, matrix
+    DenseIndex.build(matrix, ids, kind=kind, copy=False).save(work / DENSE_DIR)
+    del matrix
+    sentence_count = 0
     if sentences is not None:
         # In the order the files were read; each chunk's sentences stay together.
         sentence_matrix = sentences.matrix(embedder.dimension)
-        sentence_kind = choose_kind(len(sentences.ids), settings.faiss_kind,
+        sentence_ids, sentences = sentences.ids, None
+        sentence_count = len(sentence_ids)
+        sentence_kind = choose_kind(sentence_count, settings.faiss_kind,
                                     settings.faiss_auto_threshold)
-        DenseIndex.build(sentence_matrix, sentences.ids, kind=sentence_kind).save(
+        DenseIndex.build(sentence_matrix, sentence_ids, kind=sentence_kind, copy=False).save(
             work / SENTENCE_DIR)
-        del sentence_matrix
+        del sentence_matrix, sentence_ids
+    report.seconds["faiss"] = time.perf_counter() - index_started
+    say("bm25")
+    bm25_started = time.perf_counter()
     # Streamed from SQLite in the same order as `ids`: never all index texts at once.
     token_lists = (bm25_tokens(row["index_text"], row["doc_no"], row["item"])
                    for row in store.iter_chunk_rows("chunk_id, index_text, doc_no, item"))
     BM25Index.build(token_lists, ids).save(work / "bm25")
+    report.seconds["bm25"] = time.perf_counter() - bm25_started
     report.seconds["index"] = time.perf_counter() - index_started
 
     counts = store.counts()
-    if sentences is not None:
-        counts["sentences"] = len(sentences.ids)
-    del sentences
+    if settings.sentence_vectors:
+        counts["sentences"] = sentence_count
     store.close()
     if old_store:
         old_store.close()

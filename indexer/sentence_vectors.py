@@ -32,6 +32,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 
 from circulars.models import Chunk
+from indexer.dense_index import gather
 from indexer.normalize import index_form
 from indexer.sentences import split_sentences
 
@@ -94,10 +95,12 @@ class SentenceVectors:
         self.missing = []
 
     def matrix(self, dimension: int) -> np.ndarray:
-        """All vectors in the order of `ids`."""
-        if not self.ids:
-            return np.zeros((0, dimension), dtype=np.float32)
-        return np.stack([self._vectors[s] for s in self.ids]).astype(np.float32)
+        """All vectors in the order of `ids`; afterwards this object holds none, so the
+        arrays they were rows of (the build's encoded batch) can be freed."""
+        matrix = gather(self._vectors, self.ids, dimension)
+        self._vectors = {}
+        self._previous = {}
+        return matrix
 
 
 def best_per_chunk(chunk_hits: Iterable[tuple[str, float]],

@@ -141,6 +141,57 @@ def test_save_load_round_trip(kind: str, tmp_path: Path) -> None:
     assert loaded.search_batch(queries, 7) == index.search_batch(queries, 7)
 
 
+@pytest.mark.parametrize("kind", ["flat", "hnsw"])
+def test_a_loaded_index_maps_its_vectors_and_can_be_saved_over(kind: str, tmp_path: Path) -> None:
+    index, vectors, _ = make(kind)
+    index.save(tmp_path / kind)
+    loaded = DenseIndex.load(tmp_path / kind)
+    assert isinstance(loaded._vectors, np.memmap) and not loaded._vectors.flags.writeable
+    assert loaded.similarity(vectors[4], "chunk-4") == pytest.approx(1.0, abs=1e-5)
+    in_memory = DenseIndex.load(tmp_path / kind, mmap=False)
+    assert not isinstance(in_memory._vectors, np.memmap)
+    # Saving into the folder it maps must not truncate the file under the map.
+    loaded.save(tmp_path / kind)
+    queries = unit_vectors(5, seed=3)
+    assert DenseIndex.load(tmp_path / kind).search_batch(queries, 7) == index.search_batch(
+        queries, 7)
+    loaded.remove(["chunk-0"])
+    loaded.add(unit_vectors(2, seed=9), ["new-1", "new-2"])
+    loaded.save(tmp_path / kind)
+    again = DenseIndex.load(tmp_path / kind)
+    assert again.search_batch(queries, 7) == loaded.search_batch(queries, 7)
+    assert "chunk-0" not in again.ids and again.similarity(vectors[4], "chunk-4") == (
+        pytest.approx(1.0, abs=1e-5))
+
+
+def test_build_without_copy_takes_the_array_over() -> None:
+    vectors = unit_vectors(40) * 2.0
+    index = DenseIndex.build(vectors, [str(i) for i in range(40)], copy=False)
+    assert index._vectors is vectors  # the caller's array, normalised in place
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-6)
+    copied = unit_vectors(40) * 2.0
+    DenseIndex.build(copied, [str(i) for i in range(40)])
+    assert np.allclose(np.linalg.norm(copied, axis=1), 2.0, atol=1e-5)  # left alone
+
+
+def test_gather_orders_rows_by_id() -> None:
+    by_id = {"b": np.array([0.0, 1.0]), "a": np.array([1.0, 0.0], dtype=np.float64)}
+    matrix = dense_index.gather(by_id, ["a", "b", "a"], 2)
+    assert matrix.dtype == np.float32 and matrix.tolist() == [[1, 0], [0, 1], [1, 0]]
+    assert dense_index.gather({}, [], 3).shape == (0, 3)
+
+
+def test_non_finite_values_are_found_in_any_block(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dense_index, "CHECK_BLOCK_ROWS", 7)
+    vectors = unit_vectors(30)
+    vectors[23, 5] = np.inf
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        DenseIndex.build(vectors, [str(i) for i in range(30)])
+    fine = unit_vectors(30) * 3.0
+    index = DenseIndex.build(fine, [str(i) for i in range(30)])
+    assert np.allclose(np.linalg.norm(index._vectors, axis=1), 1.0, atol=1e-6)
+
+
 def test_ivfpq_trains_searches_and_removes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(dense_index, "IVFPQ_MIN_VECTORS", 500)
     vectors = unit_vectors(800)
