@@ -10,6 +10,7 @@ parsed and embedded, and chunks of deleted files disappear with them.
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 import fcntl
 import hashlib
@@ -276,6 +277,7 @@ def _build_locked(
     report.sentences = len(sentences.ids) if sentences is not None else 0
     report.sentences_embedded = len(missing_sentences)
     del missing, missing_sentences
+    _return_freed_memory()
     report.seconds["embed"] = time.perf_counter() - embed_started
 
     say("index")
@@ -343,6 +345,19 @@ def _build_locked(
     report.version = version
     report.seconds["total"] = time.perf_counter() - started
     return report
+
+
+def _return_freed_memory() -> None:
+    """Hand the heap that parsing and embedding freed back to the OS (glibc only).
+
+    Those stages free about a million small text objects at 10^5 chunks. glibc keeps
+    their pages mapped, so without this the FAISS stage's matrices came on top of them.
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc: nothing to trim, and nothing lost
+        return
+    libc.malloc_trim(0)
 
 
 def _display_texts(path: Path, source: SourceText, letters: list[Letter]) -> dict[str, str]:
