@@ -9,7 +9,7 @@
    latency p50/p95 per mode through the real `Searcher`.
 
     python scripts/bench_index.py [--embed-chunks 2000] [--sizes 10000,100000]
-                                  [--faiss-kind ivfpq] [--keep DIR]
+                                  [--faiss-kind ivfpq] [--keep DIR] [--incremental]
 """
 
 from __future__ import annotations
@@ -175,6 +175,9 @@ def main() -> int:
                              "(latency before/after a change without rebuilding)")
     parser.add_argument("--faiss-kind", default="auto", choices=["auto", "flat", "hnsw", "ivfpq"],
                         help="FAISS index for the scale builds (auto: flat below 50k, HNSW above)")
+    parser.add_argument("--incremental", action="store_true",
+                        help="after each scale build, time an incremental build that adds "
+                             "one news item")
     args = parser.parse_args()
     settings = Settings(max_file_bytes=1 << 30, faiss_kind=args.faiss_kind)
     embedder = load_embedder(settings.embedding_model, settings.cache_dir,
@@ -183,7 +186,8 @@ def main() -> int:
 
     if not args.skip_throughput:
         throughput_table(settings, embedder, args.embed_chunks)
-    scale_table(settings, embedder, [int(s) for s in args.sizes.split(",")], args.keep)
+    scale_table(settings, embedder, [int(s) for s in args.sizes.split(",")], args.keep,
+                args.incremental)
     return 0
 
 
@@ -205,8 +209,22 @@ def throughput_table(settings: Settings, embedder: Embedder, embed_chunks: int) 
     print(table(rows))
 
 
+def add_one_file(settings: Settings, synthetic: SyntheticPassages, source: Path,
+                 index_dir: Path, record: dict[str, str]) -> str:
+    """Time an incremental build that adds one news item to the collection."""
+    (source / "zz-added.jsonl").write_text(
+        json.dumps({**record, "id": f"{record['id']}#added"}, ensure_ascii=False),
+        encoding="utf-8")
+    started = time.perf_counter()
+    report = build_index([source], index_dir, settings, synthetic)
+    total = time.perf_counter() - started
+    seconds = report.seconds
+    return (f"{total:.0f} ({seconds.get('parse', 0):.0f} / {seconds.get('faiss', 0):.0f} / "
+            f"{seconds.get('bm25', 0):.0f})")
+
+
 def scale_table(settings: Settings, embedder: Embedder, sizes: list[int],
-                keep: Path | None = None) -> None:
+                keep: Path | None = None, incremental: bool = False) -> None:
     scale_rows = []
     synthetic = SyntheticPassages(embedder)
     base = thaigov_records(14_000)
@@ -239,7 +257,11 @@ def scale_table(settings: Settings, embedder: Embedder, sizes: list[int],
             build_s = time.perf_counter() - started
             if not report.chunks:
                 raise SystemExit(f"scale build failed: {report.failures[:3]}")
+            added = add_one_file(settings, synthetic, source, Path(tmp) / "index", base[0]) \
+                if incremental else None
             row = measure_scale(settings, synthetic, Path(tmp) / "index", build_s)
+            if added is not None:
+                row["add 1 file s (parse / faiss / bm25)"] = added
             scale_rows.append(row)
             print(table([row]), file=sys.stderr)
     print("\n## Query latency at scale (real BM25 text, synthetic FAISS vectors, real query "

@@ -33,13 +33,16 @@ bench_index = _load_script()
 def test_scale_table_builds_searches_and_prints(real_embedder: Any,
                                                capsys: pytest.CaptureFixture[str]) -> None:
     shared_data("thaigov-moi")
-    bench_index.scale_table(Settings(max_file_bytes=1 << 30), real_embedder, [300])
+    bench_index.scale_table(Settings(max_file_bytes=1 << 30), real_embedder, [300],
+                            incremental=True)
     table = capsys.readouterr().out
     header, _, row = table.strip().splitlines()[-3:]
     assert "hybrid p50/p95 ms" in header and "searcher RSS MB" in header
     cells = dict(zip(header.strip("|").split("|"), row.strip("|").split("|"), strict=True))
     cells = {name.strip(): value.strip() for name, value in cells.items()}
     assert int(cells["chunks"].replace(",", "")) >= 300 and cells["faiss"] == "flat"
+    total, parts = cells["add 1 file s (parse / faiss / bm25)"].split(" (")
+    assert float(total) >= 0 and len(parts.rstrip(")").split(" / ")) == 3
     for mode in ("hybrid", "dense", "bm25"):
         p50, p95 = (float(v) for v in cells[f"{mode} p50/p95 ms"].split(" / "))
         assert 0 < p50 <= p95
