@@ -32,7 +32,6 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 
 from circulars.models import Chunk
-from indexer.dense_index import gather
 from indexer.normalize import index_form
 from indexer.sentences import split_sentences
 
@@ -94,13 +93,10 @@ class SentenceVectors:
             self._vectors[sentence] = vector
         self.missing = []
 
-    def matrix(self, dimension: int) -> np.ndarray:
-        """All vectors in the order of `ids`; afterwards this object holds none, so the
-        arrays they were rows of (the build's encoded batch) can be freed."""
-        matrix = gather(self._vectors, self.ids, dimension)
-        self._vectors = {}
-        self._previous = {}
-        return matrix
+    @property
+    def vectors(self) -> dict[str, np.ndarray]:
+        """Every sentence's vector by id (after `fill`); the build empties it."""
+        return self._vectors
 
 
 def best_per_chunk(chunk_hits: Iterable[tuple[str, float]],

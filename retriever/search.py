@@ -130,7 +130,12 @@ class Searcher:
         self.issuers = np.array([issuer_forms[row["issuer"] or ""] for row in rows], dtype=object)
         self.items = [row["item"] for row in rows]
         self.part_indexes = np.array([row["part_index"] for row in rows], dtype=np.int32)
-        # Each sentence vector's chunk row, to carry a filter mask over to sentences.
+        # Each chunk vector's and each sentence vector's chunk row, to carry a filter
+        # mask over: an incrementally updated FAISS index keeps its own order.
+        dense_ids = self.dense.ids
+        if len(dense_ids) != len(self.ids) or not all(c in self.position for c in dense_ids):
+            raise incomplete_index(index_dir)
+        self._dense_rows = np.array([self.position[c] for c in dense_ids], dtype=np.int64)
         self._sentence_rows = np.array(
             [self.position[chunk_of(s)] for s in self.sentence_index.ids]
             if self.sentence_index is not None else [], dtype=np.int64)
@@ -278,7 +283,8 @@ class Searcher:
                       allowed: np.ndarray | None) -> list[tuple[str, float]]:
         """Chunks by cosine, each scored by the better of its own vector and its best
         sentence's (`indexer.sentence_vectors`) when the index has sentence vectors."""
-        found = self.dense.search(vector, depth, allowed=allowed)
+        found = self.dense.search(vector, depth,
+                                  allowed=None if allowed is None else allowed[self._dense_rows])
         if self.sentence_index is None:
             return found
         sentence_allowed = None if allowed is None else allowed[self._sentence_rows]

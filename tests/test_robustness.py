@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pytest
@@ -16,6 +17,7 @@ from indexer.manifest import current_version_dir, read_manifest
 from indexer.reader import ReadProblemError, decode_bytes, read_source
 from indexer.sentence_vectors import sentence_entries
 from indexer.store import Store
+from retriever.search import Filters, Searcher
 from tests.conftest import SEED_FILES
 from tests.fakes import HashEmbedder
 
@@ -149,6 +151,57 @@ def test_incremental_update_embeds_only_changed_files(tmp_path: Path) -> None:
     manifest = read_manifest(current_version_dir(settings.index_dir))
     assert set(manifest.files) == {SEED_FILES[1].name, SEED_FILES[3].name}
     assert manifest.counts["chunks"] < first.chunks + 200
+
+
+@pytest.mark.parametrize("kind", ["flat", "hnsw"])
+def test_incremental_build_updates_the_faiss_indexes(tmp_path: Path,
+                                                     kind: Literal["flat", "hnsw"]) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for seed in (SEED_FILES[1], SEED_FILES[3]):
+        (corpus / seed.name).write_bytes(seed.read_bytes())
+    settings = Settings(index_dir=tmp_path / "index", cache_dir=tmp_path / "cache",
+                        faiss_kind=kind)
+    embedder = HashEmbedder()
+    build_index([corpus], settings.index_dir, settings, embedder)
+    old_ids = json.loads((current_version_dir(settings.index_dir) / SENTENCE_DIR
+                          / dense_index.IDS_FILE).read_text(encoding="utf-8"))
+    # Seed 000 sorts first: the store lists its chunks first, the updated FAISS
+    # indexes last, behind the ones they already held.
+    (corpus / SEED_FILES[0].name).write_bytes(SEED_FILES[0].read_bytes())
+    build_index([corpus], settings.index_dir, settings, embedder)
+    new_ids = json.loads((current_version_dir(settings.index_dir) / SENTENCE_DIR
+                          / dense_index.IDS_FILE).read_text(encoding="utf-8"))
+    assert new_ids[:len(old_ids)] == old_ids and len(new_ids) > len(old_ids)
+    _assert_same_dense_search(tmp_path, corpus, settings, embedder, SEED_FILES[0].name)
+    # A removed file's vectors go (HNSW: as tombstones, which searches skip).
+    (corpus / SEED_FILES[3].name).unlink()
+    build_index([corpus], settings.index_dir, settings, embedder)
+    _assert_same_dense_search(tmp_path, corpus, settings, embedder, SEED_FILES[1].name)
+
+
+def _assert_same_dense_search(tmp_path: Path, corpus: Path, settings: Settings,
+                              embedder: HashEmbedder, source: str) -> None:
+    """The incrementally updated index searches as one rebuilt from scratch does,
+    filtered or not, though its FAISS indexes hold the chunks in another order."""
+    fresh = settings.model_copy(update={"index_dir": tmp_path / f"fresh-{source}"})
+    build_index([corpus], fresh.index_dir, fresh, embedder, rebuild=True)
+    updated = Searcher(settings.index_dir, embedder, settings)
+    rebuilt = Searcher(fresh.index_dir, embedder, fresh)
+    try:
+        assert updated.dense.ids != updated.ids and set(updated.dense.ids) == set(updated.ids)
+        assert set(updated.dense.ids) == set(rebuilt.dense.ids)
+        for query in ("การค้ามนุษย์", "ผู้ว่าราชการจังหวัดเตรียมรับมืออุทกภัย", "ยาเสพติด"):
+            for filters in (None, Filters(source=source)):
+                hits = updated.search(query, k=5, mode="dense", filters=filters)
+                want = rebuilt.search(query, k=5, mode="dense", filters=filters)
+                assert [(h.chunk_id, round(h.score, 4)) for h in hits] == [
+                    (h.chunk_id, round(h.score, 4)) for h in want], (query, filters)
+                if filters is not None:
+                    assert {h.source for h in hits} == {source}
+    finally:
+        updated.close()
+        rebuilt.close()
 
 
 class ExplodingEmbedder(HashEmbedder):
