@@ -5,7 +5,8 @@ in use. A build writes a new version in a hidden folder and only then switches
 `CURRENT` with an atomic rename, so Ctrl-C or kill -9 in the middle of a build
 leaves the previous version usable. Unchanged files (same SHA-256, same model and
 chunker) reuse their stored chunks and vectors; only new or changed files are
-parsed and embedded, and chunks of deleted files disappear with them.
+parsed and embedded, and chunks of deleted files disappear with them. The FAISS
+indexes of the previous version are updated (`_dense_index`); BM25 is rebuilt.
 """
 
 from __future__ import annotations
@@ -358,7 +359,7 @@ def _dense_index(previous: Path | None, ids: list[str], vectors: dict[str, np.nd
     (`embedded`), are removed (tombstones, compacted past `COMPACT_FRACTION`), and the
     new ones added. Building HNSW over the 190k sentence vectors of a 34k-chunk index
     took 101 s; adding one letter's vectors to it takes about a second. The ids'
-    order then differs from the store's, which the Searcher maps (`dense_rows`).
+    order then differs from the store's, which the Searcher maps (`_dense_rows`).
     """
     old = (DenseIndex.load(previous)
            if previous is not None and (previous / dense_index.META_FILE).is_file() else None)

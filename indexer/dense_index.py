@@ -15,7 +15,8 @@ Ids. FAISS labels are row numbers into a "slot" table (`ids.json`), which also k
 float32 vectors (`vectors.npy`). The copy makes rebuilds, re-training and incremental
 updates simple and exact. A loaded index maps that file rather than reading it
 (`load(mmap=True)`): searching touches only the rows it scores exactly, so the copy
-costs page cache, not process memory (sentence vectors at 168k chunks: 1.3 GB).
+costs page cache, not process memory (the sentence vectors of a 168k-chunk index
+fill over a GB).
 
 Deletes. HNSW cannot delete, and IVF deletes would break the label = row rule, so
 `remove` marks slots as tombstones (null in `ids.json`) and searches exclude them with an
