@@ -6,7 +6,8 @@ in use. A build writes a new version in a hidden folder and only then switches
 leaves the previous version usable. Unchanged files (same SHA-256, same model and
 chunker) reuse their stored chunks and vectors; only new or changed files are
 parsed and embedded, and chunks of deleted files disappear with them. The FAISS
-indexes of the previous version are updated (`_dense_index`); BM25 is rebuilt.
+indexes of the previous version are updated (`_dense_index`); BM25 is rebuilt from
+the chunks' stored tokens.
 """
 
 from __future__ import annotations
@@ -231,6 +232,8 @@ def _build_locked(
         display = _display_texts(path, text, parsed.letters)
         store.put_letters(parsed.letters, display)
         store.put_chunks(parsed.chunks)
+        store.put_tokens((c.chunk_id, bm25_tokens(c.index_text, c.doc_no, c.item))
+                         for c in parsed.chunks)
         store.put_file(
             source,
             hashes[source],
@@ -304,9 +307,12 @@ def _build_locked(
     report.seconds["faiss"] = time.perf_counter() - index_started
     say("bm25")
     bm25_started = time.perf_counter()
-    # Streamed from SQLite in the same order as `ids`: never all index texts at once.
-    token_lists = (bm25_tokens(row["index_text"], row["doc_no"], row["item"])
-                   for row in store.iter_chunk_rows("chunk_id, index_text, doc_no, item"))
+    # Streamed from SQLite in the same order as `ids`: never all token lists at once.
+    # Tokens are stored per chunk (unchanged files carry theirs over); a chunk copied
+    # from an index built before they were kept is segmented here.
+    token_lists = (json.loads(row["tokens"]) if row["tokens"] is not None
+                   else bm25_tokens(row["index_text"], row["doc_no"], row["item"])
+                   for row in store.iter_chunk_tokens())
     BM25Index.build(token_lists, ids).save(work / "bm25")
     report.seconds["bm25"] = time.perf_counter() - bm25_started
     report.seconds["index"] = time.perf_counter() - index_started
@@ -421,6 +427,7 @@ def _reuse(
     new.put_letters(letters, {le.id: old.letter_display(le.id) for le in letters})
     chunks = [c for le in letters for c in old.chunks_of(le.id)]
     new.put_chunks(chunks)
+    new.put_tokens(old.tokens_by_ids([c.chunk_id for c in chunks]).items())
     record = next(f for f in old.files() if f["path"] == source)
     new.put_file(
         source,

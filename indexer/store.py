@@ -32,6 +32,7 @@ CREATE TABLE IF NOT EXISTS chunks (
     doc_no TEXT, date TEXT, issuer TEXT, text TEXT NOT NULL, index_text TEXT NOT NULL,
     data TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS chunk_tokens (chunk_id TEXT PRIMARY KEY, tokens TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id, seq);
 CREATE INDEX IF NOT EXISTS chunks_source ON chunks(source);
 CREATE INDEX IF NOT EXISTS letters_doc_no ON letters(doc_no);
@@ -137,6 +138,8 @@ class Store:
         )
 
     def delete_source(self, source: str) -> None:
+        self.db.execute("DELETE FROM chunk_tokens WHERE chunk_id IN "
+                        "(SELECT chunk_id FROM chunks WHERE source = ?)", (source,))
         self.db.execute("DELETE FROM chunks WHERE source = ?", (source,))
         self.db.execute("DELETE FROM letters WHERE source = ?", (source,))
         self.db.execute("DELETE FROM files WHERE path = ?", (source,))
@@ -223,6 +226,36 @@ class Store:
     ) -> Iterator[sqlite3.Row]:
         """Chunk rows in index order (source, letter, sequence), one at a time."""
         yield from self.db.execute(f"SELECT {columns} FROM chunks ORDER BY source, doc_id, seq")
+
+    def put_tokens(self, rows: Iterable[tuple[str, list[str]]]) -> None:
+        """Chunks' BM25 tokens, kept so that a later build reuses them for unchanged
+        files instead of segmenting every chunk again."""
+        self.db.executemany(
+            "INSERT OR REPLACE INTO chunk_tokens VALUES (?,?)",
+            [(chunk_id, json.dumps(tokens, ensure_ascii=False)) for chunk_id, tokens in rows])
+
+    def tokens_by_ids(self, chunk_ids: list[str]) -> dict[str, list[str]]:
+        """Stored BM25 tokens by chunk id; none from a store older than the table."""
+        found: dict[str, list[str]] = {}
+        try:
+            for start in range(0, len(chunk_ids), 500):
+                batch = chunk_ids[start:start + 500]
+                marks = ",".join("?" * len(batch))
+                for row in self.db.execute(
+                        f"SELECT chunk_id, tokens FROM chunk_tokens WHERE chunk_id IN ({marks})",
+                        batch):
+                    found[row["chunk_id"]] = json.loads(row["tokens"])
+        except sqlite3.OperationalError:  # no such table: built before tokens were kept
+            return {}
+        return found
+
+    def iter_chunk_tokens(self) -> Iterator[sqlite3.Row]:
+        """index_text, doc_no, item and stored tokens (or None) of every chunk, in the
+        order of `iter_chunk_rows`."""
+        yield from self.db.execute(
+            "SELECT c.index_text, c.doc_no, c.item, t.tokens FROM chunks c "
+            "LEFT JOIN chunk_tokens t ON t.chunk_id = c.chunk_id "
+            "ORDER BY c.source, c.doc_id, c.seq")
 
     def counts(self) -> dict[str, int]:
         def one(sql: str) -> int:

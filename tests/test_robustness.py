@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 from typing import Literal
@@ -10,6 +11,7 @@ import numpy as np
 import pytest
 
 from circulars.settings import Settings
+from indexer import build as build_module
 from indexer import dense_index
 from indexer.build import SENTENCE_DIR, build_index
 from indexer.chunker import parse_circular
@@ -173,17 +175,18 @@ def test_incremental_build_updates_the_faiss_indexes(tmp_path: Path,
     new_ids = json.loads((current_version_dir(settings.index_dir) / SENTENCE_DIR
                           / dense_index.IDS_FILE).read_text(encoding="utf-8"))
     assert new_ids[:len(old_ids)] == old_ids and len(new_ids) > len(old_ids)
-    _assert_same_dense_search(tmp_path, corpus, settings, embedder, SEED_FILES[0].name)
+    _assert_same_search(tmp_path, corpus, settings, embedder, SEED_FILES[0].name)
     # A removed file's vectors go (HNSW: as tombstones, which searches skip).
     (corpus / SEED_FILES[3].name).unlink()
     build_index([corpus], settings.index_dir, settings, embedder)
-    _assert_same_dense_search(tmp_path, corpus, settings, embedder, SEED_FILES[1].name)
+    _assert_same_search(tmp_path, corpus, settings, embedder, SEED_FILES[1].name)
 
 
-def _assert_same_dense_search(tmp_path: Path, corpus: Path, settings: Settings,
+def _assert_same_search(tmp_path: Path, corpus: Path, settings: Settings,
                               embedder: HashEmbedder, source: str) -> None:
     """The incrementally updated index searches as one rebuilt from scratch does,
-    filtered or not, though its FAISS indexes hold the chunks in another order."""
+    filtered or not, though its FAISS indexes hold the chunks in another order and
+    its BM25 index was built from tokens carried over from the previous build."""
     fresh = settings.model_copy(update={"index_dir": tmp_path / f"fresh-{source}"})
     build_index([corpus], fresh.index_dir, fresh, embedder, rebuild=True)
     updated = Searcher(settings.index_dir, embedder, settings)
@@ -191,10 +194,12 @@ def _assert_same_dense_search(tmp_path: Path, corpus: Path, settings: Settings,
     try:
         assert updated.dense.ids != updated.ids and set(updated.dense.ids) == set(updated.ids)
         assert set(updated.dense.ids) == set(rebuilt.dense.ids)
-        for query in ("การค้ามนุษย์", "ผู้ว่าราชการจังหวัดเตรียมรับมืออุทกภัย", "ยาเสพติด"):
+        for query, mode in itertools.product(
+                ("การค้ามนุษย์", "ผู้ว่าราชการจังหวัดเตรียมรับมืออุทกภัย", "ยาเสพติด"),
+                ("dense", "bm25")):
             for filters in (None, Filters(source=source)):
-                hits = updated.search(query, k=5, mode="dense", filters=filters)
-                want = rebuilt.search(query, k=5, mode="dense", filters=filters)
+                hits = updated.search(query, k=5, mode=mode, filters=filters)
+                want = rebuilt.search(query, k=5, mode=mode, filters=filters)
                 assert [(h.chunk_id, round(h.score, 4)) for h in hits] == [
                     (h.chunk_id, round(h.score, 4)) for h in want], (query, filters)
                 if filters is not None:
@@ -202,6 +207,33 @@ def _assert_same_dense_search(tmp_path: Path, corpus: Path, settings: Settings,
     finally:
         updated.close()
         rebuilt.close()
+
+
+def test_unchanged_files_keep_their_bm25_tokens(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    corpus = _corpus(tmp_path)
+    settings = _settings(tmp_path)
+    build_index([corpus], settings.index_dir, settings, HashEmbedder())
+    segmented: list[str] = []
+
+    def counting(index_text: str, doc_no: str | None, item: str) -> list[str]:
+        segmented.append(item)
+        return original(index_text, doc_no, item)
+
+    original = build_module.bm25_tokens
+    monkeypatch.setattr(build_module, "bm25_tokens", counting)
+    (corpus / SEED_FILES[3].name).write_bytes(SEED_FILES[3].read_bytes())
+    report = build_index([corpus], settings.index_dir, settings, HashEmbedder())
+    added = parse_circular(SEED_FILES[3].read_text(encoding="utf-8"), SEED_FILES[3].name).chunks
+    assert len(segmented) == len(added) < report.chunks
+    # A store from before tokens were kept: its chunks are segmented at BM25 time.
+    with Store(current_version_dir(settings.index_dir) / "store.sqlite") as store:
+        store.db.execute("DROP TABLE chunk_tokens")
+        store.commit()
+    segmented.clear()
+    (corpus / SEED_FILES[2].name).write_bytes(SEED_FILES[2].read_bytes())
+    again = build_index([corpus], settings.index_dir, settings, HashEmbedder())
+    assert len(segmented) == again.chunks
 
 
 class ExplodingEmbedder(HashEmbedder):
