@@ -1,4 +1,5 @@
-"""The SQLite store inside an index folder: files, letters and chunks.
+"""The SQLite store inside an index folder: files, letters, chunks and the chunks'
+BM25 tokens (which the next build carries over for unchanged files).
 
 SQLite keeps the parsed corpus inspectable with any SQL tool and lets the
 retriever fetch chunk texts and apply metadata filters without loading
