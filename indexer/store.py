@@ -200,12 +200,13 @@ class Store:
         """Display texts by chunk id (ids not in the store are left out)."""
         return {row[0]: str(row[1]) for row in self._rows_by_ids("chunk_id, text", chunk_ids)}
 
-    def _rows_by_ids(self, columns: str, chunk_ids: list[str]) -> Iterator[sqlite3.Row]:
+    def _rows_by_ids(self, columns: str, chunk_ids: list[str],
+                     table: str = "chunks") -> Iterator[sqlite3.Row]:
         for start in range(0, len(chunk_ids), 500):  # SQLite caps bound parameters
             batch = chunk_ids[start : start + 500]
             marks = ",".join("?" * len(batch))
             yield from self.db.execute(
-                f"SELECT {columns} FROM chunks WHERE chunk_id IN ({marks})", batch)
+                f"SELECT {columns} FROM {table} WHERE chunk_id IN ({marks})", batch)
 
     def iter_chunks(self) -> Iterator[Chunk]:
         for row in self.db.execute("SELECT data FROM chunks ORDER BY source, doc_id, seq"):
@@ -237,18 +238,11 @@ class Store:
 
     def tokens_by_ids(self, chunk_ids: list[str]) -> dict[str, list[str]]:
         """Stored BM25 tokens by chunk id; none from a store older than the table."""
-        found: dict[str, list[str]] = {}
         try:
-            for start in range(0, len(chunk_ids), 500):
-                batch = chunk_ids[start:start + 500]
-                marks = ",".join("?" * len(batch))
-                for row in self.db.execute(
-                        f"SELECT chunk_id, tokens FROM chunk_tokens WHERE chunk_id IN ({marks})",
-                        batch):
-                    found[row["chunk_id"]] = json.loads(row["tokens"])
+            return {row["chunk_id"]: json.loads(row["tokens"]) for row in
+                    self._rows_by_ids("chunk_id, tokens", chunk_ids, "chunk_tokens")}
         except sqlite3.OperationalError:  # no such table: built before tokens were kept
             return {}
-        return found
 
     def iter_chunk_tokens(self) -> Iterator[sqlite3.Row]:
         """index_text, doc_no, item and stored tokens (or None) of every chunk, in the
