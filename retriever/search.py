@@ -133,9 +133,12 @@ class Searcher:
         # Each chunk vector's and each sentence vector's chunk row, to carry a filter
         # mask over: an incrementally updated FAISS index keeps its own order.
         dense_ids = self.dense.ids
-        if len(dense_ids) != len(self.ids) or not all(c in self.position for c in dense_ids):
+        try:
+            self._dense_rows = np.array([self.position[c] for c in dense_ids], dtype=np.int64)
+        except KeyError:  # a vector for a chunk the store does not hold
+            raise incomplete_index(index_dir) from None
+        if len(dense_ids) != len(self.ids):
             raise incomplete_index(index_dir)
-        self._dense_rows = np.array([self.position[c] for c in dense_ids], dtype=np.int64)
         self._sentence_rows = np.array(
             [self.position[chunk_of(s)] for s in self.sentence_index.ids]
             if self.sentence_index is not None else [], dtype=np.int64)

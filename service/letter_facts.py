@@ -40,27 +40,28 @@ def fact_lines(letter: Letter, facts: list[str]) -> list[str]:
     return [" ".join(line.split()) for line in lines]
 
 
+def _opening_facts(searcher: Searcher, hit: Hit, facts: list[str]) -> str | None:
+    """`facts` of the hit's letter as one line, if the hit is that letter's opening
+    paragraph and the letter holds any of them."""
+    if not searcher.is_opening(hit.chunk_id):
+        return None
+    letter = searcher.letter(hit.doc_id)
+    lines = fact_lines(letter, facts) if letter is not None else []
+    return "; ".join(lines) if lines else None
+
+
 def letter_facts(searcher: Searcher, question: str, hits: list[Hit]) -> str | None:
     """The facts line for the top passage's letter (marker 1), or None when the question
     asks none, the top passage is not a letter's opening, or the letter lacks them."""
     facts = asked_letter_facts(question)
     if not facts or not hits:
         return None
-    top = hits[0]
-    if not searcher.is_opening(top.chunk_id):
-        return None
-    letter = searcher.letter(top.doc_id)
-    lines = fact_lines(letter, facts) if letter is not None else []
-    return "; ".join(lines) if lines else None
+    return _opening_facts(searcher, hits[0], facts)
 
 
 def header_facts(searcher: Searcher, hits: list[Hit]) -> dict[int, str]:
     """Marker -> every header fact of its letter, for the passages that are a letter's
     opening paragraph (the prompt shows them with the passage)."""
-    found: dict[int, str] = {}
-    for marker, hit in enumerate(hits, 1):
-        letter = searcher.letter(hit.doc_id) if searcher.is_opening(hit.chunk_id) else None
-        lines = fact_lines(letter, list(LETTER_FACTS)) if letter is not None else []
-        if lines:
-            found[marker] = "; ".join(lines)
-    return found
+    every = list(LETTER_FACTS)
+    lines = {marker: _opening_facts(searcher, hit, every) for marker, hit in enumerate(hits, 1)}
+    return {marker: line for marker, line in lines.items() if line}

@@ -15,7 +15,7 @@ from indexer import build as build_module
 from indexer import dense_index
 from indexer.build import SENTENCE_DIR, build_index
 from indexer.chunker import parse_circular
-from indexer.manifest import current_version_dir, read_manifest
+from indexer.manifest import IndexMissing, current_version_dir, read_manifest
 from indexer.reader import ReadProblemError, decode_bytes, read_source
 from indexer.sentence_vectors import sentence_entries
 from indexer.store import Store
@@ -234,6 +234,19 @@ def test_unchanged_files_keep_their_bm25_tokens(tmp_path: Path,
     (corpus / SEED_FILES[2].name).write_bytes(SEED_FILES[2].read_bytes())
     again = build_index([corpus], settings.index_dir, settings, HashEmbedder())
     assert len(segmented) == again.chunks
+
+
+def test_dense_ids_that_disagree_with_the_store_are_refused(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path)
+    settings = _settings(tmp_path)
+    embedder = HashEmbedder()
+    build_index([corpus], settings.index_dir, settings, embedder)
+    ids_file = current_version_dir(settings.index_dir) / "dense" / dense_index.IDS_FILE
+    ids = json.loads(ids_file.read_text(encoding="utf-8"))
+    ids[0] = "not-a-chunk"
+    ids_file.write_text(json.dumps(ids), encoding="utf-8")
+    with pytest.raises(IndexMissing, match="circulars index"):
+        Searcher(settings.index_dir, embedder, settings)
 
 
 class ExplodingEmbedder(HashEmbedder):
