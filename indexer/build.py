@@ -45,7 +45,7 @@ from indexer.manifest import (
 )
 from indexer.normalize import clean_unicode
 from indexer.reader import SUPPORTED_SUFFIXES, ReadProblemError, SourceText, read_source
-from indexer.sentence_vectors import SentenceVectors
+from indexer.sentence_vectors import SENTENCE_RULES, SentenceVectors
 from indexer.store import Store
 from indexer.thai_tokens import tokenize
 
@@ -154,7 +154,9 @@ def build_index(
     chunk_chars = [settings.max_chunk_chars, settings.max_document_chunk_chars]
     previous = None if rebuild else _previous(index_dir, embedder.model_name, chunk_chars)
     if (previous and previous[1].files == hashes
-            and previous[1].sentence_vectors == settings.sentence_vectors):
+            and previous[1].sentence_vectors == settings.sentence_vectors
+            and (not settings.sentence_vectors
+                 or previous[1].sentence_rules == SENTENCE_RULES)):
         report.up_to_date = True
         report.version = previous[0].name
         report.letters = previous[1].counts.get("letters", 0)
@@ -197,8 +199,12 @@ def _build_locked(
     # Only what embedding needs (id, index text), not whole parsed chunks: at 10^6
     # chunks those held several GB through the rest of the build.
     pending: list[tuple[str, str]] = []
-    sentences = (SentenceVectors(_load_vectors(previous[0], SENTENCE_DIR) if previous else {})
-                 if settings.sentence_vectors else None)
+    sentences: SentenceVectors | None = None
+    if settings.sentence_vectors:
+        same_rules = bool(previous and previous[1].sentence_vectors
+                          and previous[1].sentence_rules == SENTENCE_RULES)
+        sentences = SentenceVectors(
+            _load_vectors(previous[0], SENTENCE_DIR) if previous else {}, same_rules)
 
     say("parse")
     iterator = tqdm(files, desc="อ่านไฟล์ / reading", unit="file", disable=not progress)
@@ -337,6 +343,7 @@ def _build_locked(
         chunk_chars=chunk_chars,
         faiss_kind=kind,
         sentence_vectors=settings.sentence_vectors,
+        sentence_rules=SENTENCE_RULES if settings.sentence_vectors else "",
         files=hashes,
         counts=counts,
         created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -421,8 +428,8 @@ def _reuse(
     vectors: dict[str, np.ndarray],
     sentences: SentenceVectors | None,
 ) -> str | None:
-    """Copy an unchanged file's rows and vectors, and list its chunks' sentences (their
-    vectors are looked up by id later); returns its error if it failed before."""
+    """Copy an unchanged file's rows, vectors and sentence vectors; returns its error
+    if it failed before."""
     letters = old.letters(source)
     new.put_letters(letters, {le.id: old.letter_display(le.id) for le in letters})
     chunks = [c for le in letters for c in old.chunks_of(le.id)]
@@ -445,5 +452,5 @@ def _reuse(
         if chunk.chunk_id in old_vectors:
             vectors[chunk.chunk_id] = np.asarray(old_vectors[chunk.chunk_id])
         if sentences is not None:
-            sentences.add(chunk)
+            sentences.add_unchanged(chunk)
     return record["error"] if record["status"] != "ok" else None

@@ -46,6 +46,8 @@ class Manifest:
     # Sentences of many-sentence chunks embedded too (`indexer.sentence_vectors`);
     # False for indexes built before they existed.
     sentence_vectors: bool = False
+    # `indexer.sentence_vectors.SENTENCE_RULES` they were split by; "" before it existed.
+    sentence_rules: str = ""
     chunk_chars: list[int] = field(default_factory=list)  # circular, document split sizes
     files: dict[str, str] = field(default_factory=dict)  # source -> sha256
     counts: dict[str, int] = field(default_factory=dict)

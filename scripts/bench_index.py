@@ -168,7 +168,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--embed-chunks", type=int, default=2000,
                         help="real thaigov-moi chunks to embed for the throughput table")
-    parser.add_argument("--sizes", default="10000,100000", help="scale sizes in chunks")
+    parser.add_argument("--sizes", default="10000,100000",
+                        help="scale sizes in chunks, comma-separated; empty for no scale table")
     parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--keep", type=Path,
                         help="keep scale indexes in this folder and reuse them on later runs "
@@ -186,8 +187,9 @@ def main() -> int:
 
     if not args.skip_throughput:
         throughput_table(settings, embedder, args.embed_chunks)
-    scale_table(settings, embedder, [int(s) for s in args.sizes.split(",")], args.keep,
-                args.incremental)
+    sizes = [int(size) for size in args.sizes.split(",") if size.strip()]
+    if sizes:
+        scale_table(settings, embedder, sizes, args.keep, args.incremental)
     return 0
 
 

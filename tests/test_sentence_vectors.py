@@ -3,6 +3,7 @@ dense search scores a chunk by its best sentence."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -10,8 +11,11 @@ import numpy as np
 import pytest
 
 from circulars.settings import Settings
+from indexer import sentence_vectors as sentence_vectors_module
 from indexer.build import SENTENCE_DIR, BuildReport, build_index
+from indexer.chunker import parse_circular
 from indexer.sentence_vectors import (
+    SENTENCE_RULES,
     best_per_chunk,
     chunk_of,
     sentence_entries,
@@ -20,7 +24,7 @@ from indexer.sentence_vectors import (
 )
 from indexer.sentences import split_sentences
 from retriever.search import Filters, Searcher
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, SEED_FILES
 from tests.fakes import HashEmbedder
 
 # ว 10303 ข้อ 3.4, as printed: two sentences.
@@ -46,6 +50,23 @@ def test_sentences_carry_the_chunks_context_in_index_form() -> None:
     assert sentence_texts("๑) ด้านอาหารของท้องถิ่น", SUBJECT, PARENTS) == []
     assert sentence_texts(ITEM_3_4, None, [])[0] == texts[0].removeprefix(
         SUBJECT + " " + PARENTS[0].replace("๓", "3") + " ")
+
+
+# What `sentence_texts` returns for every chunk of the four seeds under these rules.
+PINNED_SENTENCE_TEXTS = ("sentences-1", "a4ea2eaaa7025629")
+
+
+def test_sentence_rules_name_the_sentence_texts() -> None:
+    """An unchanged file's sentences are reused by id while SENTENCE_RULES stays the
+    same, so a change to what `sentence_texts` returns must come with a new name."""
+    digest = hashlib.sha256()
+    for seed in SEED_FILES[:4]:
+        for chunk in parse_circular(seed.read_text(encoding="utf-8"), seed.name).chunks:
+            texts = sentence_texts(chunk.text, chunk.subject, chunk.parents)
+            digest.update(json.dumps(texts, ensure_ascii=False).encode("utf-8"))
+    assert (SENTENCE_RULES, digest.hexdigest()[:16]) == PINNED_SENTENCE_TEXTS, (
+        "the sentence texts changed: give SENTENCE_RULES a new name, so the next build "
+        "splits unchanged files again, and pin the new digest with it")
 
 
 def test_sentence_ids_name_their_chunk_and_text() -> None:
@@ -114,6 +135,51 @@ def test_build_stores_sentence_vectors_and_reuses_them(tmp_path: Path) -> None:
                           rebuild=True)
     assert rebuilt.sentences == len(ids) and rebuilt.sentences_embedded == len(ids)
     assert first.sentences == 0
+
+
+def test_unchanged_chunks_keep_their_sentences_until_the_rules_change(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for seed in SEED_FILES[:2]:
+        (corpus / seed.name).write_bytes(seed.read_bytes())
+    index_dir = tmp_path / "index"
+    settings = Settings(index_dir=index_dir)
+    embedder = HashEmbedder()
+    build_index([corpus], index_dir, settings, embedder)
+    split: list[str] = []
+
+    def counting(chunk_id: str, text: str, subject: str | None,
+                 parents: list[str]) -> list[tuple[str, str]]:
+        split.append(chunk_id)
+        return original(chunk_id, text, subject, parents)
+
+    original = sentence_vectors_module.sentence_entries
+    monkeypatch.setattr(sentence_vectors_module, "sentence_entries", counting)
+    added = SEED_FILES[2]
+    (corpus / added.name).write_bytes(added.read_bytes())
+    report = build_index([corpus], index_dir, settings, embedder)
+    new_chunks = parse_circular(added.read_text(encoding="utf-8"), added.name).chunks
+    assert sorted(split) == sorted(c.chunk_id for c in new_chunks)
+    kept_ids = json.loads((_version(index_dir) / SENTENCE_DIR / "ids.json").read_text())
+    fresh = build_index([corpus], tmp_path / "fresh", Settings(index_dir=tmp_path / "fresh"),
+                        HashEmbedder(), rebuild=True)
+    fresh_ids = json.loads((_version(tmp_path / "fresh") / SENTENCE_DIR / "ids.json").read_text())
+    assert sorted(kept_ids) == sorted(fresh_ids)
+    assert report.sentences == fresh.sentences
+
+    # An index split by other rules (here: before they had a name) is not up to
+    # date: every chunk is split again, and the hashes keep every vector.
+    manifest_path = _version(index_dir) / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    assert manifest["sentence_rules"] == SENTENCE_RULES
+    manifest["sentence_rules"] = ""
+    manifest_path.write_text(json.dumps(manifest))
+    split.clear()
+    again = build_index([corpus], index_dir, settings, embedder)
+    assert not again.up_to_date and again.sentences_embedded == 0 and again.embedded == 0
+    assert len(split) == again.chunks
+    assert build_index([corpus], index_dir, settings, embedder).up_to_date
 
 
 @pytest.fixture(scope="module")
