@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from tqdm import tqdm
@@ -209,8 +210,10 @@ def _build_locked(
     say("parse")
     iterator = tqdm(files, desc="อ่านไฟล์ / reading", unit="file", disable=not progress)
     for path, source in iterator:
-        if previous and old_store and previous[1].files.get(source) == hashes[source]:
-            error = _reuse(old_store, store, source, old_vectors, vectors, sentences)
+        unchanged = (old_store.file(source) if old_store and previous
+                     and previous[1].files.get(source) == hashes[source] else None)
+        if old_store and unchanged:
+            error = _reuse(old_store, store, unchanged, old_vectors, vectors, sentences)
             if error:
                 report.failures.append(error)
             else:
@@ -423,19 +426,19 @@ def _load_vectors(version: Path, folder: str) -> dict[str, np.ndarray]:
 def _reuse(
     old: Store,
     new: Store,
-    source: str,
+    record: dict[str, Any],
     old_vectors: dict[str, np.ndarray],
     vectors: dict[str, np.ndarray],
     sentences: SentenceVectors | None,
 ) -> str | None:
-    """Copy an unchanged file's rows, vectors and sentence vectors; returns its error
-    if it failed before."""
+    """Copy an unchanged file's rows, vectors and sentence vectors (`record`: its row
+    in the old store); returns its error if it failed before."""
+    source = record["path"]
     letters = old.letters(source)
     new.put_letters(letters, {le.id: old.letter_display(le.id) for le in letters})
     chunks = [c for le in letters for c in old.chunks_of(le.id)]
     new.put_chunks(chunks)
     new.put_tokens(old.tokens_by_ids([c.chunk_id for c in chunks]).items())
-    record = next(f for f in old.files() if f["path"] == source)
     new.put_file(
         source,
         record["sha256"],

@@ -37,7 +37,15 @@ CREATE TABLE IF NOT EXISTS chunk_tokens (chunk_id TEXT PRIMARY KEY, tokens TEXT 
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id, seq);
 CREATE INDEX IF NOT EXISTS chunks_source ON chunks(source);
 CREATE INDEX IF NOT EXISTS letters_doc_no ON letters(doc_no);
+CREATE INDEX IF NOT EXISTS letters_source ON letters(source);
 """
+
+
+def _file_record(row: sqlite3.Row) -> dict[str, Any]:
+    record = dict(row)
+    record["warnings"] = json.loads(record["warnings"])
+    record["coverage"] = json.loads(record["coverage"])
+    return record
 
 
 def letter_from_json(data: dict[str, Any]) -> Letter:
@@ -151,13 +159,13 @@ class Store:
     # Reading -----------------------------------------------------------------
     def files(self) -> list[dict[str, Any]]:
         rows = self.db.execute("SELECT * FROM files ORDER BY path").fetchall()
-        out = []
-        for row in rows:
-            record = dict(row)
-            record["warnings"] = json.loads(record["warnings"])
-            record["coverage"] = json.loads(record["coverage"])
-            out.append(record)
-        return out
+        return [_file_record(row) for row in rows]
+
+    def file(self, path: str) -> dict[str, Any] | None:
+        """One file's record, looked up by its key: an incremental build asks this for
+        every unchanged file, and listing them all each time grows with their square."""
+        row = self.db.execute("SELECT * FROM files WHERE path = ?", (path,)).fetchone()
+        return _file_record(row) if row is not None else None
 
     def letters(self, source: str | None = None) -> list[Letter]:
         query = "SELECT data FROM letters"

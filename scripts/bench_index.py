@@ -10,6 +10,7 @@
 
     python scripts/bench_index.py [--embed-chunks 2000] [--sizes 10000,100000]
                                   [--faiss-kind ivfpq] [--keep DIR] [--incremental]
+                                  [--records-per-file 1]
 """
 
 from __future__ import annotations
@@ -176,6 +177,9 @@ def main() -> int:
                              "(latency before/after a change without rebuilding)")
     parser.add_argument("--faiss-kind", default="auto", choices=["auto", "flat", "hnsw", "ivfpq"],
                         help="FAISS index for the scale builds (auto: flat below 50k, HNSW above)")
+    parser.add_argument("--records-per-file", type=int, default=2000,
+                        help="news records per scale corpus file (1: one file per "
+                        "record, as a folder of single circulars)")
     parser.add_argument("--incremental", action="store_true",
                         help="after each scale build, time an incremental build that adds "
                              "one news item")
@@ -189,7 +193,8 @@ def main() -> int:
         throughput_table(settings, embedder, args.embed_chunks)
     sizes = [int(size) for size in args.sizes.split(",") if size.strip()]
     if sizes:
-        scale_table(settings, embedder, sizes, args.keep, args.incremental)
+        scale_table(settings, embedder, sizes, args.keep, args.incremental,
+                    args.records_per_file)
     return 0
 
 
@@ -226,7 +231,8 @@ def add_one_file(settings: Settings, synthetic: SyntheticPassages, source: Path,
 
 
 def scale_table(settings: Settings, embedder: Embedder, sizes: list[int],
-                keep: Path | None = None, incremental: bool = False) -> None:
+                keep: Path | None = None, incremental: bool = False,
+                records_per_file: int = 2000) -> None:
     scale_rows = []
     synthetic = SyntheticPassages(embedder)
     base = thaigov_records(14_000)
@@ -249,9 +255,10 @@ def scale_table(settings: Settings, embedder: Embedder, sizes: list[int],
                 round_no += 1
             source = Path(tmp) / "scale"
             source.mkdir(parents=True, exist_ok=True)
-            for start in range(0, len(docs), 2000):
+            for start in range(0, len(docs), records_per_file):
+                part = docs[start:start + records_per_file]
                 (source / f"part-{start:07d}.jsonl").write_text(
-                    "\n".join(json.dumps(d, ensure_ascii=False) for d in docs[start:start + 2000]),
+                    "\n".join(json.dumps(d, ensure_ascii=False) for d in part),
                     encoding="utf-8")
             started = time.perf_counter()
             report = build_index([source], Path(tmp) / "index", settings, synthetic,

@@ -34,7 +34,7 @@ def test_scale_table_builds_searches_and_prints(real_embedder: Any,
                                                capsys: pytest.CaptureFixture[str]) -> None:
     shared_data("thaigov-moi")
     bench_index.scale_table(Settings(max_file_bytes=1 << 30), real_embedder, [300],
-                            incremental=True)
+                            incremental=True, records_per_file=20)
     table = capsys.readouterr().out
     header, _, row = table.strip().splitlines()[-3:]
     assert "hybrid p50/p95 ms" in header and "searcher RSS MB" in header

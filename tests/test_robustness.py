@@ -110,6 +110,14 @@ def test_broken_files_are_reported_and_the_rest_indexed(tmp_path: Path) -> None:
     with Store(current_version_dir(settings.index_dir) / "store.sqlite", readonly=True) as store:
         assert {f["path"]: f["status"] for f in store.files()}["empty.txt"] == "error"
         assert store.letter("a") is not None
+        assert [store.file(f["path"]) for f in store.files()] == store.files()
+        assert store.file("no-such-file.txt") is None
+    # The next build takes the broken files' records from the last one, unread, and
+    # reports them again.
+    (corpus / "new.txt").write_bytes(SEED_FILES[3].read_bytes())
+    again = build_index([corpus], settings.index_dir, settings, HashEmbedder())
+    assert again.files_parsed == ["new.txt"]
+    assert sorted(again.failures) == sorted(report.failures)
 
 
 def test_rerun_over_unchanged_files_does_no_work(tmp_path: Path) -> None:
