@@ -203,7 +203,10 @@ def throughput_table(settings: Settings, embedder: Embedder, embed_chunks: int) 
     with tempfile.TemporaryDirectory() as tmp:
         records, chunks = [], 0
         for record in thaigov_records(20_000):
-            parsed = parse_jsonl(json.dumps(record, ensure_ascii=False), "x.jsonl")
+            # Split as the build will split it, or the sample holds fewer chunks than
+            # asked (the parser's default size is smaller than the settings').
+            parsed = parse_jsonl(json.dumps(record, ensure_ascii=False), "x.jsonl",
+                                 settings.max_document_chunk_chars)
             if chunks + len(parsed.chunks) > embed_chunks:
                 break
             chunks += len(parsed.chunks)
