@@ -123,6 +123,11 @@ def _previous(index_dir: Path, model: str, chunk_chars: list[int]
     return version, manifest
 
 
+def _sentences_current(manifest: Manifest) -> bool:
+    """The index holds sentence vectors split by this program's rules."""
+    return manifest.sentence_vectors and manifest.sentence_rules == SENTENCE_RULES
+
+
 def _parse(path: Path, source: str, settings: Settings) -> tuple[ParsedFile, SourceText]:
     text = read_source(path, settings.max_file_bytes, display_name=source)
     if path.suffix.lower() == ".jsonl":
@@ -156,8 +161,7 @@ def build_index(
     previous = None if rebuild else _previous(index_dir, embedder.model_name, chunk_chars)
     if (previous and previous[1].files == hashes
             and previous[1].sentence_vectors == settings.sentence_vectors
-            and (not settings.sentence_vectors
-                 or previous[1].sentence_rules == SENTENCE_RULES)):
+            and (not settings.sentence_vectors or _sentences_current(previous[1]))):
         report.up_to_date = True
         report.version = previous[0].name
         report.letters = previous[1].counts.get("letters", 0)
@@ -202,10 +206,9 @@ def _build_locked(
     pending: list[tuple[str, str]] = []
     sentences: SentenceVectors | None = None
     if settings.sentence_vectors:
-        same_rules = bool(previous and previous[1].sentence_vectors
-                          and previous[1].sentence_rules == SENTENCE_RULES)
         sentences = SentenceVectors(
-            _load_vectors(previous[0], SENTENCE_DIR) if previous else {}, same_rules)
+            _load_vectors(previous[0], SENTENCE_DIR) if previous else {},
+            same_rules=previous is not None and _sentences_current(previous[1]))
 
     say("parse")
     iterator = tqdm(files, desc="อ่านไฟล์ / reading", unit="file", disable=not progress)
