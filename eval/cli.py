@@ -351,6 +351,7 @@ def _meta(args: argparse.Namespace, searcher: Any, source: str) -> dict[str, Any
             "path": str(searcher.version_dir.parent), "version": searcher.version_dir.name,
             "model": manifest.model, "dimension": manifest.dimension,
             "chunker_version": manifest.chunker_version, "tokenizer": manifest.tokenizer,
+            "segmenter": manifest.segmenter,
             "faiss_kind": manifest.faiss_kind, "counts": manifest.counts,
             "created": manifest.created, "files": manifest.files,
         },

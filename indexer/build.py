@@ -48,7 +48,7 @@ from indexer.normalize import clean_unicode
 from indexer.reader import SUPPORTED_SUFFIXES, ReadProblemError, SourceText, read_source
 from indexer.sentence_vectors import SENTENCE_RULES, SentenceVectors
 from indexer.store import Store
-from indexer.thai_tokens import tokenize
+from indexer.thai_tokens import SEGMENTER, tokenize
 
 STORE_FILE = "store.sqlite"
 DENSE_DIR = "dense"
@@ -116,11 +116,17 @@ def _previous(index_dir: Path, model: str, chunk_chars: list[int]
     if (
         manifest.model != model
         or manifest.chunker_version != CHUNKER_VERSION
-        or manifest.tokenizer != TOKENIZER_ID
         or manifest.chunk_chars != chunk_chars
     ):
         return None
     return version, manifest
+
+
+def _tokens_current(manifest: Manifest) -> bool:
+    """The index's stored BM25 tokens are what this program's tokenizer makes. Vectors
+    do not depend on them: when they differ, a build segments every chunk again and
+    keeps every vector."""
+    return manifest.tokenizer == TOKENIZER_ID and manifest.segmenter == SEGMENTER
 
 
 def _sentences_current(manifest: Manifest) -> bool:
@@ -160,6 +166,7 @@ def build_index(
     chunk_chars = [settings.max_chunk_chars, settings.max_document_chunk_chars]
     previous = None if rebuild else _previous(index_dir, embedder.model_name, chunk_chars)
     if (previous and previous[1].files == hashes
+            and _tokens_current(previous[1])
             and previous[1].sentence_vectors == settings.sentence_vectors
             and (not settings.sentence_vectors or _sentences_current(previous[1]))):
         report.up_to_date = True
@@ -209,6 +216,7 @@ def _build_locked(
         sentences = SentenceVectors(
             _load_vectors(previous[0], SENTENCE_DIR) if previous else {},
             same_rules=previous is not None and _sentences_current(previous[1]))
+    keep_tokens = previous is not None and _tokens_current(previous[1])
 
     say("parse")
     iterator = tqdm(files, desc="อ่านไฟล์ / reading", unit="file", disable=not progress)
@@ -216,7 +224,8 @@ def _build_locked(
         unchanged = (old_store.file(source) if old_store and previous
                      and previous[1].files.get(source) == hashes[source] else None)
         if old_store and unchanged:
-            error = _reuse(old_store, store, unchanged, old_vectors, vectors, sentences)
+            error = _reuse(old_store, store, unchanged, old_vectors, vectors, sentences,
+                           keep_tokens)
             if error:
                 report.failures.append(error)
             else:
@@ -320,11 +329,10 @@ def _build_locked(
     say("bm25")
     bm25_started = time.perf_counter()
     # Streamed from SQLite in the same order as `ids`: never all token lists at once.
-    # Tokens are stored per chunk (unchanged files carry theirs over); a chunk copied
-    # from an index built before they were kept is segmented here.
-    token_lists = (json.loads(row["tokens"]) if row["tokens"] is not None
-                   else bm25_tokens(row["index_text"], row["doc_no"], row["item"])
-                   for row in store.iter_chunk_tokens())
+    # Every chunk's tokens are in the store by now: parsed files' new ones, and unchanged
+    # files' carried over, or segmented again in `_reuse` when the old ones came from
+    # another tokenizer or PyThaiNLP release, or from an index before tokens were kept.
+    token_lists = (json.loads(tokens) for tokens in store.iter_chunk_tokens())
     BM25Index.build(token_lists, ids).save(work / "bm25")
     report.seconds["bm25"] = time.perf_counter() - bm25_started
     report.seconds["index"] = time.perf_counter() - index_started
@@ -345,6 +353,7 @@ def _build_locked(
         query_prompt=embedder.query_prompt,
         passage_prompt=embedder.passage_prompt,
         tokenizer=TOKENIZER_ID,
+        segmenter=SEGMENTER,
         chunker_version=CHUNKER_VERSION,
         chunk_chars=chunk_chars,
         faiss_kind=kind,
@@ -433,15 +442,19 @@ def _reuse(
     old_vectors: dict[str, np.ndarray],
     vectors: dict[str, np.ndarray],
     sentences: SentenceVectors | None,
+    keep_tokens: bool,
 ) -> str | None:
     """Copy an unchanged file's rows, vectors and sentence vectors (`record`: its row
-    in the old store); returns its error if it failed before."""
+    in the old store), and its BM25 tokens when `keep_tokens`; returns its error if it
+    failed before."""
     source = record["path"]
     letters = old.letters(source)
     new.put_letters(letters, {le.id: old.letter_display(le.id) for le in letters})
     chunks = [c for le in letters for c in old.chunks_of(le.id)]
     new.put_chunks(chunks)
-    new.put_tokens(old.tokens_by_ids([c.chunk_id for c in chunks]).items())
+    kept = old.tokens_by_ids([c.chunk_id for c in chunks]) if keep_tokens else {}
+    new.put_tokens((c.chunk_id, kept[c.chunk_id] if c.chunk_id in kept
+                    else bm25_tokens(c.index_text, c.doc_no, c.item)) for c in chunks)
     new.put_file(
         source,
         record["sha256"],

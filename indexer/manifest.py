@@ -48,6 +48,9 @@ class Manifest:
     sentence_vectors: bool = False
     # `indexer.sentence_vectors.SENTENCE_RULES` they were split by; "" before it existed.
     sentence_rules: str = ""
+    # `indexer.thai_tokens.SEGMENTER` (PyThaiNLP release) that made the stored BM25
+    # tokens; "" before it was recorded.
+    segmenter: str = ""
     chunk_chars: list[int] = field(default_factory=list)  # circular, document split sizes
     files: dict[str, str] = field(default_factory=dict)  # source -> sha256
     counts: dict[str, int] = field(default_factory=dict)
@@ -107,9 +110,12 @@ def check_compatible(manifest: Manifest, model: str, chunker_version: str, index
             f"CIRCULARS_EMBEDDING_MODEL={manifest.model}"
         )
     if manifest.tokenizer != TOKENIZER_ID:
+        # Only BM25's tokens differ: an incremental build segments again, keeps vectors.
+        update = f"`circulars index --index {index_dir}`"
         raise IndexMismatch(
-            f"ดัชนีใช้ตัวตัดคำ {manifest.tokenizer} — สร้างใหม่ด้วย {fix} / index uses tokenizer "
-            f"{manifest.tokenizer}, this program uses {TOKENIZER_ID}: rebuild with {fix}"
+            f"ดัชนีใช้ตัวตัดคำ {manifest.tokenizer} — ปรับดัชนีด้วย {update} / index uses "
+            f"tokenizer {manifest.tokenizer}, this program uses {TOKENIZER_ID}: update it "
+            f"with {update} (segments the text again, keeps the vectors)"
         )
 
 

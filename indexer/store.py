@@ -252,13 +252,15 @@ class Store:
         except sqlite3.OperationalError:  # no such table: built before tokens were kept
             return {}
 
-    def iter_chunk_tokens(self) -> Iterator[sqlite3.Row]:
-        """index_text, doc_no, item and stored tokens (or None) of every chunk, in the
-        order of `iter_chunk_rows`."""
-        yield from self.db.execute(
-            "SELECT c.index_text, c.doc_no, c.item, t.tokens FROM chunks c "
-            "LEFT JOIN chunk_tokens t ON t.chunk_id = c.chunk_id "
-            "ORDER BY c.source, c.doc_id, c.seq")
+    def iter_chunk_tokens(self) -> Iterator[str]:
+        """Every chunk's stored BM25 tokens (JSON), in the order of `iter_chunk_rows`."""
+        for chunk_id, tokens in self.db.execute(
+                "SELECT c.chunk_id, t.tokens FROM chunks c "
+                "LEFT JOIN chunk_tokens t ON t.chunk_id = c.chunk_id "
+                "ORDER BY c.source, c.doc_id, c.seq"):
+            if tokens is None:  # a build stores every chunk's tokens before BM25 reads them
+                raise RuntimeError(f"chunk {chunk_id} has no stored BM25 tokens")
+            yield tokens
 
     def counts(self) -> dict[str, int]:
         def one(sql: str) -> int:

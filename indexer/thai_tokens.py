@@ -48,6 +48,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
+from importlib import metadata
 from itertools import pairwise
 
 from pythainlp.tokenize import word_tokenize
@@ -56,6 +57,10 @@ from indexer.doc_numbers import DOC_NO_RE, parse_match
 from indexer.normalize import index_form
 
 ENGINE = "newmm"
+# newmm's dictionary ships with PyThaiNLP and changes between its releases, so the same
+# text can segment differently after an upgrade. The manifest records this beside
+# TOKENIZER_ID, and a build re-segments every chunk when it differs.
+SEGMENTER = f"pythainlp {metadata.version('pythainlp')} {ENGINE}"
 # Thai letters that act as punctuation (abbreviation and repetition marks).
 _MARK_TOKENS = frozenset({"ฯ", "ๆ", "ฯลฯ"})
 _GROUPED_NUMBER_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")

@@ -15,7 +15,7 @@ from indexer import build as build_module
 from indexer import dense_index
 from indexer.build import SENTENCE_DIR, build_index
 from indexer.chunker import parse_circular
-from indexer.manifest import IndexMissing, current_version_dir, read_manifest
+from indexer.manifest import IndexMismatch, IndexMissing, current_version_dir, read_manifest
 from indexer.reader import ReadProblemError, decode_bytes, read_source
 from indexer.sentence_vectors import sentence_entries
 from indexer.store import Store
@@ -242,6 +242,55 @@ def test_unchanged_files_keep_their_bm25_tokens(tmp_path: Path,
     (corpus / SEED_FILES[2].name).write_bytes(SEED_FILES[2].read_bytes())
     again = build_index([corpus], settings.index_dir, settings, HashEmbedder())
     assert len(segmented) == again.chunks
+    # ... and stored, so the build after that segments only what changed.
+    with Store(current_version_dir(settings.index_dir) / "store.sqlite") as store:
+        stored = store.db.execute("SELECT COUNT(*) FROM chunk_tokens").fetchone()[0]
+    assert stored == again.chunks
+
+
+@pytest.mark.parametrize("field", ["segmenter", "tokenizer"])
+def test_other_tokens_are_segmented_again_keeping_the_vectors(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, field: str) -> None:
+    """An index whose BM25 tokens came from another PyThaiNLP release (its newmm
+    dictionary) or another TOKENIZER_ID is not up to date; the next build segments
+    every chunk again and embeds nothing."""
+    corpus = _corpus(tmp_path)
+    settings = _settings(tmp_path)
+    embedder = HashEmbedder()
+    first = build_index([corpus], settings.index_dir, settings, embedder)
+    manifest_path = current_version_dir(settings.index_dir) / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    assert manifest["segmenter"].startswith("pythainlp ")
+    manifest[field] = "other"
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    if field == "tokenizer":
+        with pytest.raises(IndexMismatch, match=f"circulars index --index {settings.index_dir}`"):
+            Searcher(settings.index_dir, embedder, settings)
+    segmented: list[str] = []
+
+    def counting(index_text: str, doc_no: str | None, item: str) -> list[str]:
+        segmented.append(item)
+        return original(index_text, doc_no, item)
+
+    original = build_module.bm25_tokens
+    monkeypatch.setattr(build_module, "bm25_tokens", counting)
+    again = build_index([corpus], settings.index_dir, settings, embedder)
+    assert not again.up_to_date
+    assert again.embedded == 0 and again.sentences_embedded == 0
+    assert len(segmented) == again.chunks == first.chunks
+    assert build_index([corpus], settings.index_dir, settings, embedder).up_to_date
+    fresh_settings = Settings(index_dir=tmp_path / "fresh", cache_dir=tmp_path / "cache")
+    build_index([corpus], fresh_settings.index_dir, fresh_settings, embedder)
+    updated = Searcher(settings.index_dir, embedder, settings)
+    fresh = Searcher(fresh_settings.index_dir, embedder, fresh_settings)
+    try:
+        query = "การป้องกันและปราบปรามการค้ามนุษย์"
+        found = [(h.chunk_id, round(h.score, 6)) for h in updated.search(query, mode="bm25")]
+        assert found and found == [(h.chunk_id, round(h.score, 6))
+                                   for h in fresh.search(query, mode="bm25")]
+    finally:
+        updated.close()
+        fresh.close()
 
 
 def test_dense_ids_that_disagree_with_the_store_are_refused(tmp_path: Path) -> None:
