@@ -18,6 +18,10 @@ ITEM_RE = re.compile(
     r"(?:\s*\.?\s*\d{1,3}\s*\))?)"
 )
 RUNNING_NUMBER_RE = re.compile(r"(?<![ก-๙\d])ว\s*\.?\s*(?P<number>\d{1,6})(?!\d)")
+# A letter whose number has no ว (a memo, บันทึกข้อความ "มท 0211.2/19355") is named by
+# its running number after หนังสือ or บันทึก: "บันทึก 19355", "หนังสือที่ ๑๙๓๕๕".
+LETTER_NUMBER_RE = re.compile(
+    r"(?:หนังสือ|บันทึก)(?:ข้อความ)?\s*(?:เลขที่|ที่)?\s*(?P<number>\d{3,6})(?![\d.,/])")
 
 
 class QueryError(ValueError):
@@ -34,6 +38,14 @@ class Citation:
     doc_no: str | None  # full normal form, when the query names one
     running_number: str | None  # "10303" from "ว 10303" when no prefix is given
     item: str | None  # item path in the index's form: "3.6", "5.1.(4)"
+    circular: bool = True  # the running number came with ว ("ว 10303", not "บันทึก 19355")
+
+    @property
+    def letter_key(self) -> str:
+        """How the index looks the named letter up: its number, "/ว N" or "/N"."""
+        if self.doc_no:
+            return self.doc_no
+        return f"/ว {self.running_number}" if self.circular else f"/{self.running_number}"
 
 
 def validate_query(query: str, max_chars: int) -> str:
@@ -80,11 +92,15 @@ def find_citation(query: str) -> Citation | None:
     doc_match = DOC_NO_RE.search(text)
     doc_no = parse_match(doc_match).normal if doc_match else None
     running = None
+    circular = True
     if doc_no is None:
         number_match = RUNNING_NUMBER_RE.search(text)
+        if number_match is None:
+            number_match = LETTER_NUMBER_RE.search(text)
+            circular = False
         running = number_match.group("number").lstrip("0") if number_match else None
     item_match = ITEM_RE.search(text[doc_match.end():] if doc_match else text)
     item = normalize_item_path(item_match.group("path")) if item_match else None
     if doc_no is None and running is None:
         return None
-    return Citation(doc_no, running, item)
+    return Citation(doc_no, running, item, circular)

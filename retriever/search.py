@@ -3,9 +3,10 @@
 One `Searcher` loads an index version once (manifest check, SQLite store, FAISS,
 BM25, and small metadata arrays for filters) and answers queries:
 
-1. A query naming a letter and item ("มท 0211.6/ว 10303 ข้อ 3.6") puts that item
-   first; naming only a letter that is not in the index but is cited by others
-   ("ฉบับใดอ้างถึง ว 10901") puts the citing letters' opening paragraphs first.
+1. A query naming a letter and item ("มท 0211.6/ว 10303 ข้อ 3.6"; a memo as
+   "บันทึก 19355") puts that item first; naming only a letter that is not in the
+   index but is cited by others ("ฉบับใดอ้างถึง ว 10901") puts the citing letters'
+   opening paragraphs first.
 2. BM25 over PyThaiNLP word tokens and dense inner-product search each return a
    ranked list; hybrid mode fuses them by reciprocal rank fusion, BM25's list
    weighted down when its best hit shares little of the question's words
@@ -449,7 +450,7 @@ class Searcher:
                        fused: list[tuple[str, float]]) -> list[tuple[str, float]]:
         if citation is None:
             return []
-        wanted = citation.doc_no or f"/ว {citation.running_number}"
+        wanted = citation.letter_key
         letters = self._named.get(wanted, [])
         hits: list[tuple[str, float]] = []
         if letters and citation.item:
@@ -589,12 +590,15 @@ def _trigrams(text: str) -> Iterator[str]:
 
 
 def _letter_keys(doc_no: str | None) -> list[str]:
-    """The keys a citation may name a letter by: its number, and "/ว N" for a ว number."""
+    """The keys a citation may name a letter by: its number, and "/ว N" for a ว number
+    or "/N" for another ("มท 0211.2/19355")."""
     if not doc_no:
         return []
     keys = [doc_no]
     if "/ว " in doc_no:
         keys.append("/ว " + doc_no.rsplit("/ว ", 1)[1])
+    elif "/" in doc_no:
+        keys.append("/" + doc_no.rsplit("/", 1)[1])
     return keys
 
 

@@ -54,6 +54,19 @@ def test_citation_of_nested_and_misprinted_items(seed_searcher: Searcher) -> Non
 def test_which_letter_refers_to_another(seed_searcher: Searcher) -> None:
     top = seed_searcher.search("ฉบับใดอ้างถึงหนังสือ ว 10901", k=3)[0]
     assert (top.doc_no, top.item) == ("มท 0211.6/ว 10303", "p1")
+    # A number without ว (the memo มท 0211.2/16703), named after หนังสือ.
+    top = seed_searcher.search("ฉบับใดอ้างถึงหนังสือที่ ๑๖๗๐๓", k=3)[0]
+    assert (top.doc_no, top.item) == ("มท 0211.2/19355", "p1")
+
+
+def test_a_memo_named_by_its_running_number(seed_searcher: Searcher) -> None:
+    """A memo's number has no ว ("มท 0211.2/19355"); officials name it "บันทึก 19355"."""
+    words = "การมอบนโยบายของปลัดกระทรวงมหาดไทยที่กรมส่งเสริมการปกครองท้องถิ่น"
+    # Without the number these words rank ว 52 first, which relays that memo's
+    # enclosure: the number is what chooses the letter.
+    assert seed_searcher.search(words, k=1)[0].doc_no == "มท 0801.2/ว 52"
+    hits = seed_searcher.search(f"{words} ตามบันทึก ๑๙๓๕๕", k=5)
+    assert all(h.doc_no == "มท 0211.2/19355" and "citation" in h.matched_by for h in hits)
 
 
 def test_a_question_about_a_letter_puts_its_opening_paragraph_first(
@@ -71,6 +84,14 @@ def test_find_citation_forms() -> None:
     assert citation is not None and citation.running_number == "10303"
     assert citation.item == "5.1.(4)"
     assert find_citation("น้ำท่วมต้องทำอะไร") is None
+    memo = find_citation("บันทึก ๑๙๓๕๕ ข้อ 2")
+    assert memo is not None and memo.letter_key == "/19355" and memo.item == "2"
+    assert find_citation("หนังสือที่ 16703")
+    assert find_citation("ว 10303").letter_key == "/ว 10303"  # type: ignore[union-attr]
+    # Counts and years after หนังสือ are not letter numbers.
+    for text in ("หนังสือ 2 ฉบับ", "หนังสือ ลงวันที่ 18 พ.ย. 2564", "หนังสือปี 2567",
+                 "หนังสือ 1,200 ฉบับ", "หนังสือ 2568/1"):
+        assert find_citation(text) is None, text
 
 
 def test_filters(seed_searcher: Searcher) -> None:
