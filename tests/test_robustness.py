@@ -217,24 +217,30 @@ def _assert_same_search(tmp_path: Path, corpus: Path, settings: Settings,
         rebuilt.close()
 
 
-def test_unchanged_files_keep_their_bm25_tokens(tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    corpus = _corpus(tmp_path)
-    settings = _settings(tmp_path)
-    build_index([corpus], settings.index_dir, settings, HashEmbedder())
+def _count_segmenting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """From now on, the item path of every chunk a build segments for BM25."""
     segmented: list[str] = []
+    original = build_module.bm25_tokens
 
     def counting(index_text: str, doc_no: str | None, item: str) -> list[str]:
         segmented.append(item)
         return original(index_text, doc_no, item)
 
-    original = build_module.bm25_tokens
     monkeypatch.setattr(build_module, "bm25_tokens", counting)
+    return segmented
+
+
+def test_unchanged_files_keep_their_bm25_tokens(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    corpus = _corpus(tmp_path)
+    settings = _settings(tmp_path)
+    build_index([corpus], settings.index_dir, settings, HashEmbedder())
+    segmented = _count_segmenting(monkeypatch)
     (corpus / SEED_FILES[3].name).write_bytes(SEED_FILES[3].read_bytes())
     report = build_index([corpus], settings.index_dir, settings, HashEmbedder())
     added = parse_circular(SEED_FILES[3].read_text(encoding="utf-8"), SEED_FILES[3].name).chunks
     assert len(segmented) == len(added) < report.chunks
-    # A store from before tokens were kept: its chunks are segmented at BM25 time.
+    # A store from before tokens were kept: its unchanged files are segmented again...
     with Store(current_version_dir(settings.index_dir) / "store.sqlite") as store:
         store.db.execute("DROP TABLE chunk_tokens")
         store.commit()
@@ -266,14 +272,7 @@ def test_other_tokens_are_segmented_again_keeping_the_vectors(
     if field == "tokenizer":
         with pytest.raises(IndexMismatch, match=f"circulars index --index {settings.index_dir}`"):
             Searcher(settings.index_dir, embedder, settings)
-    segmented: list[str] = []
-
-    def counting(index_text: str, doc_no: str | None, item: str) -> list[str]:
-        segmented.append(item)
-        return original(index_text, doc_no, item)
-
-    original = build_module.bm25_tokens
-    monkeypatch.setattr(build_module, "bm25_tokens", counting)
+    segmented = _count_segmenting(monkeypatch)
     again = build_index([corpus], settings.index_dir, settings, embedder)
     assert not again.up_to_date
     assert again.embedded == 0 and again.sentences_embedded == 0
