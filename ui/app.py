@@ -181,10 +181,15 @@ def build_ui(state: ServiceState) -> gr.Blocks:
                 letter_box = gr.HTML(elem_id="letter")
         inputs = [question, date_from, date_to, issuer, mode, k]
         outputs = [status, answer_box, citations_box, passages_box, letter_pick, letter_box]
-        ask_button.click(actions.ask, inputs, outputs, api_name="ask")
-        question.submit(actions.ask, inputs, outputs, api_visibility="private")
-        letter_pick.change(actions.letter, [letter_pick], [letter_box], api_visibility="private")
-        blocks.load(actions.issuer_choices, None, [issuer], api_visibility="private")
+        # Off Gradio's queue: through it, about half of the first presses after a page
+        # load stayed pending for good (6 of 12 fresh pages, headless Chromium, Gradio
+        # 6.31; 0 of 12 off it). The callbacks are short and thread-safe, as /api's are.
+        ask_button.click(actions.ask, inputs, outputs, api_name="ask", queue=False)
+        question.submit(actions.ask, inputs, outputs, api_visibility="private", queue=False)
+        letter_pick.change(actions.letter, [letter_pick], [letter_box], api_visibility="private",
+                           queue=False)
+        blocks.load(actions.issuer_choices, None, [issuer], api_visibility="private",
+                    queue=False)
     return blocks
 
 
