@@ -113,7 +113,8 @@ def states_unit(unit: str, text: str) -> bool:
 # The facts live in the letter's header and signature, which the index attaches to
 # its opening paragraph (`indexer.chunker.header_facts`).
 LETTER_FACTS: dict[str, re.Pattern[str]] = {
-    "date": re.compile(r"ลงวันที่|ออกเมื่อ|(?:หนังสือ|บันทึก).*(?:เมื่อวันที่|วันที่เท่าไ|วันที่ใด)"),
+    "date": re.compile(r"ลงวันที่|ออกเมื่อ|(?:หนังสือ|บันทึก).*(?:เมื่อวันที่|วันที่เท่าไ|วันที่ใด)"
+                       r"|(?:มี|ออก)(?:หนังสือ|บันทึก).*(?:เมื่อไร|เมื่อไหร่|วันไหน)"),
     "signer": re.compile(r"ลงนาม|เซ็น|ผู้ลงชื่อ"),
     "references": re.compile(r"อ้างถึง|เท้าความ"),
     "enclosures": re.compile(r"สิ่งที่ส่งมาด้วย|ส่ง\S{0,24}มาด้วย|แนบ|ส่งมาพร้อม"),

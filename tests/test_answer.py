@@ -368,6 +368,8 @@ def test_a_figure_is_answered_only_from_a_passage_stating_one_in_its_unit(
     ("มีข้อสงสัยเรื่องหนังสือนี้ ติดต่อที่ไหน", ["contact"]),
     ("ศูนย์ดำรงธรรมต้องทำอย่างไรกับเรื่องร้องเรียน", []),
     ("ประชุมจัดวันไหน", []),  # an event's date, not the letter's
+    ("จังหวัดชัยภูมิมีหนังสือแจ้งอำเภอเมื่อไร", ["date"]),
+    ("ตามหนังสือนี้ ต้องส่งรายงานเมื่อไร", []),  # a deadline the letter sets
 ])
 def test_letter_facts_a_question_asks(question: str, facts: list[str]) -> None:
     assert asked_letter_facts(question) == facts

@@ -79,6 +79,21 @@ def test_a_question_about_a_letter_puts_its_opening_paragraph_first(
     assert (top.doc_no, top.item) == ("ขม 0017.2/ว 38028", "p1")
 
 
+@pytest.mark.parametrize("question", [
+    "หนังสือจังหวัดชัยภูมิเรื่องขับเคลื่อนนโยบายสำคัญ Soft Power ลงวันที่เท่าไร",
+    "จังหวัดชัยภูมิมีหนังสือถึงนายอำเภอทุกอำเภอเมื่อไร",
+])
+def test_a_question_for_the_letters_own_date_puts_its_opening_first(
+        seed_searcher: Searcher, question: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The letter's date is in its header, which rides on the opening paragraph; item 3
+    of ว 3053 states a date too (the reporting deadline) and shares more words."""
+    top = seed_searcher.search(question, k=3)[0]
+    assert (top.doc_no, top.item) == ("ขย 0023.6/ว 3053", "p1") and "letter" in top.matched_by
+    with monkeypatch.context() as patch:
+        patch.setattr("retriever.search.asked_letter_facts", lambda text: [])
+        assert seed_searcher.search(question, k=3)[0].item == "3"
+
+
 def test_find_citation_forms() -> None:
     citation = find_citation("ว10303 ข้อ 5.1 (4)")
     assert citation is not None and citation.running_number == "10303"
