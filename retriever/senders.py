@@ -10,6 +10,9 @@ letters a third ranked list in the fusion (see `retriever.search`).
 An issuer counts as named only as a sender: followed by a verb of issuing (สั่ง, แจ้ง,
 ขอให้, ให้, เวียน, ส่ง, กำหนด, จะ) or preceded by หนังสือ / ฉบับ. "นโยบายสำคัญของ
 กระทรวงมหาดไทย" names the ministry as a topic, and most letters here share that topic.
+Nor does a letter that another one encloses: in "หนังสือจังหวัดใดแนบสำเนาหนังสือกระทรวง
+มหาดไทย" the ministry wrote the copy, and the question asks for a province's letter
+(on the dev questions: one question from rank 11 to 1, none lost).
 Names come from the index's own letters: the first word of each issuer
 ("กรมส่งเสริมการปกครองท้องถิ่น", "กระทรวงมหาดไทย", "จังหวัดเชียงใหม่") and, for a
 province, the province's name alone ("เชียงใหม่ ให้...").
@@ -27,6 +30,9 @@ PROVINCE = "จังหวัด"
 MIN_NAME_CHARS = 4  # shorter "names" (OCR debris in an issuer line) would match anywhere
 SENDER_VERB_RE = re.compile(r"\s?(?:สั่ง|แจ้ง|ขอให้|ให้|ขอ|เวียน|ส่ง|มีหนังสือ|กำหนด|จะ)")
 LETTER_WORD_RE = re.compile(r"(?:หนังสือ|ฉบับ)(?:ของ)?\s?(?:จังหวัด)?\s?$")
+# "แนบสำเนาหนังสือกระทรวงมหาดไทย": the named letter is what another letter encloses,
+# and its issuer is not the sender asked about.
+ENCLOSED_LETTER_RE = re.compile(r"สำเนา\s?(?:หนังสือ|ฉบับ)(?:ของ)?\s?(?:จังหวัด)?\s?$")
 
 
 class SenderNames:
@@ -52,6 +58,8 @@ class SenderNames:
         found: set[str] = set()
         for match in self._pattern.finditer(text):
             before = text[max(0, match.start() - 16):match.start()]
+            if ENCLOSED_LETTER_RE.search(before):
+                continue
             if SENDER_VERB_RE.match(text, match.end()) or LETTER_WORD_RE.search(before):
                 found |= self._letters[match.group()]
         return found
