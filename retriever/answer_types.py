@@ -25,7 +25,7 @@ Enumeration classifiers (ข้อ, ด้าน, ประเภท, รูป�
 answers "มีกี่ด้าน" by listing (๑) ... (๒) ..., rarely by stating "๔ ด้าน".
 
 A question may also ask about the letter itself rather than its directives: its
-date, signer, cited letters, enclosures or contact (`asked_letter_facts`). Search
+date, signer, cited letters, enclosures, contact or addressees (`asked_letter_facts`). Search
 puts a letter's opening paragraph first for the signer and cited letters
 (`retriever.search`), and the answerer states the asked facts from the letter's
 header (`service.letter_facts`).
@@ -119,6 +119,10 @@ LETTER_FACTS: dict[str, re.Pattern[str]] = {
     "references": re.compile(r"อ้างถึง|เท้าความ"),
     "enclosures": re.compile(r"สิ่งที่ส่งมาด้วย|ส่ง\S{0,24}มาด้วย|แนบ|ส่งมาพร้อม"),
     "contact": re.compile(r"ติดต่อ|เบอร์โทร|โทรศัพท์|อีเมล|ไปรษณีย์อิเล็กทรอนิกส์"),
+    # Asked, not described: "ส่งถึงท้องถิ่นจังหวัด" names the addressee to find a letter.
+    "addressee": re.compile(
+        r"(?:ถึง|เรียน)\s?(?:ใคร|ผู้ใด|หน่วยงานใด|หน่วยงานไหน|ส่วนราชการใด|ที่ใด)"
+        r"|ผู้รับ\S{0,24}(?:ใคร|ผู้ใด|หน่วยงานใด)"),
 }
 
 

@@ -33,6 +33,7 @@ BM25, and small metadata arrays for filters) and answers queries:
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -83,7 +84,10 @@ OPENING_ITEM = "p1"  # a letter's opening paragraph (its header facts ride on it
 # distribution list), and on the dev questions preferring the opening for them lost
 # four questions (hit@1 0.908 -> 0.882). The date only when the question asks for
 # it and the header has one (`Searcher._prefer_asked_kind`).
-OPENING_FACTS = frozenset({"signer", "references"})
+OPENING_FACTS = frozenset({"signer", "references", "addressee"})
+# An addressee line that sends the reader to a list attached to the letter
+# ("(ตามบัญชีแนบท้าย)"): the list answers "ถึงใครบ้าง", not the opening paragraph.
+ATTACHED_LIST_RE = re.compile(r"บัญชี|แนบ|รายชื่อ")
 SENTENCE_DEPTH = 3  # sentence hits read per chunk hit wanted
 QUERY_CACHE_SIZE = 2048  # recent query vectors: questions, and passage sentences (/ask)
 WARM_UP_CHUNKS = 2_000  # indexes up to this size are tokenized in the background at load
@@ -441,8 +445,8 @@ class Searcher:
             kind: [c for c, _ in head if states(kind, texts[c])
                    or (kind == "date" and c in dated_openings)] for kind in kinds}
         if about_letter or dated_openings:
-            fitting["letter"] = [c for c, _ in head if self.is_opening(c)
-                                 and (about_letter or c in dated_openings)]
+            fitting["letter"] = [c for c, _ in head if self.is_opening(c) and (
+                c in dated_openings or self._opening_answers(c, letter_facts))]
         boosted = dict(_fuse({"fused": [c for c, _ in head], **fitting}, self.settings.rrf_k))
         ranked.update(fitting)
         places: dict[str, list[int]] = {}
@@ -454,6 +458,16 @@ class Searcher:
             for index, chunk_id in zip(indexes, members, strict=True):
                 reordered[index] = (chunk_id, head[index][1])
         return reordered + fused[ANSWER_KIND_DEPTH:]
+
+    def _opening_answers(self, chunk_id: str, facts: set[str]) -> bool:
+        """Whether the header on this opening paragraph states one of the asked letter
+        facts that only a header states."""
+        if facts & OPENING_FACTS - {"addressee"}:
+            return True
+        if "addressee" not in facts:
+            return False
+        letter = self._letters.get(self.doc_ids[self.position[chunk_id]])
+        return bool(letter and letter.to and not ATTACHED_LIST_RE.search(letter.to))
 
     def _dated(self, chunk_id: str) -> bool:
         """Whether the chunk's letter has a date in its header."""

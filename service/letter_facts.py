@@ -1,4 +1,5 @@
-"""Answers about a letter as a document: its date, signer, cited letters, enclosures, contact.
+"""Answers about a letter as a document: its date, signer, cited letters, enclosures,
+contact, addressees.
 
 These facts are read from a letter's header and signature (`indexer.letters`). The
 index puts them in the index text of the letter's opening paragraph
@@ -37,6 +38,8 @@ def fact_lines(letter: Letter, facts: list[str]) -> list[str]:
         lines.append("สิ่งที่ส่งมาด้วย " + " ".join(letter.enclosures))
     if "contact" in facts and letter.contact:
         lines.append("ติดต่อ " + letter.contact)
+    if "addressee" in facts and letter.to:
+        lines.append("เรียน " + letter.to)
     return [" ".join(line.split()) for line in lines]
 
 

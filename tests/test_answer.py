@@ -370,6 +370,9 @@ def test_a_figure_is_answered_only_from_a_passage_stating_one_in_its_unit(
     ("ประชุมจัดวันไหน", []),  # an event's date, not the letter's
     ("จังหวัดชัยภูมิมีหนังสือแจ้งอำเภอเมื่อไร", ["date"]),
     ("ตามหนังสือนี้ ต้องส่งรายงานเมื่อไร", []),  # a deadline the letter sets
+    ("หนังสือ ว 10303 ส่งถึงใคร", ["addressee"]),
+    ("ผู้รับหนังสือฉบับนี้คือหน่วยงานใด", ["addressee"]),
+    ("หนังสือที่ สถ. ส่งถึงท้องถิ่นจังหวัดเรื่องอะไร", []),  # names the addressee, asks the topic
 ])
 def test_letter_facts_a_question_asks(question: str, facts: list[str]) -> None:
     assert asked_letter_facts(question) == facts
@@ -384,6 +387,10 @@ def test_a_question_about_the_letter_is_answered_from_its_header(searcher: Searc
     assert (result.citations[0].doc_no, result.citations[0].item) == ("ขม 0017.2/ว 38028", "p1")
     cited = answer_question(searcher, "หนังสือ มท 0810.6/ว 12505 อ้างถึงหนังสือฉบับใด")
     assert cited.answer.startswith("อ้างถึง มท 0211.6/ว 11303 ลงวันที่ 25 ตุลาคม 2567 [1]")
+    addressed = answer_question(searcher, "หนังสือ ว 10303 ถึงใคร")
+    assert addressed.answer.startswith("เรียน ผู้ว่าราชการจังหวัดทุกจังหวัด [1]")
+    assert (addressed.citations[0].doc_no, addressed.citations[0].item) == (
+        "มท 0211.6/ว 10303", "p1")
     # Asked of an item, not of a letter's opening: nothing is added.
     item = answer_question(searcher, "มท 0211.6/ว 10303 ข้อ 3.6 ใครลงนาม")
     assert item.citations[0].item == "3.6" and "ลงนามโดย" not in item.answer

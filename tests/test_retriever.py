@@ -77,6 +77,17 @@ def test_a_question_about_a_letter_puts_its_opening_paragraph_first(
     assert (top.doc_no, top.item) == ("มท 0810.6/ว 12505", "p1") and "letter" in top.matched_by
     top = seed_searcher.search("ใครลงนามในหนังสือ ขม 0017.2/ว 38028", k=3)[0]
     assert (top.doc_no, top.item) == ("ขม 0017.2/ว 38028", "p1")
+    top = seed_searcher.search("หนังสือจังหวัดชัยภูมิเรื่อง Soft Power ส่งถึงหน่วยงานใด", k=3)[0]
+    assert (top.doc_no, top.item) == ("ขย 0023.6/ว 3053", "p1") and "letter" in top.matched_by
+
+
+def test_addressees_in_an_attached_list_do_not_prefer_the_opening(
+        seed_searcher: Searcher) -> None:
+    """ว 469 is addressed "(ตามบัญชีแนบท้าย)": the attached list names them."""
+    hits = seed_searcher.search("หนังสือ ว 469 ส่งถึงหน่วยงานใดบ้าง", k=10)
+    assert all("letter" not in h.matched_by for h in hits)
+    signer = seed_searcher.search("หนังสือ ว 469 ใครลงนาม", k=10)
+    assert (signer[0].item, "letter" in signer[0].matched_by) == ("p1", True)
 
 
 @pytest.mark.parametrize("question", [
