@@ -70,15 +70,16 @@ UNITS: tuple[str, ...] = tuple(sorted((
     "วัน", "เดือน", "ปี", "สัปดาห์", "ชั่วโมง", "นาที",
     "ตารางเมตร", "ตารางกิโลเมตร", "ไร่", "กิโลเมตร", "เมตร",
     "คน", "ราย", "ครัวเรือน", "หลังคาเรือน", "แห่ง", "ชุมชน", "หมู่บ้าน", "ตำบล", "อำเภอ",
-    "จังหวัด", "แปลง", "คะแนน", "ครั้ง", "ร้อยละ",
+    "จังหวัด", "แปลง", "คะแนน", "ครั้ง", "ร้อยละ", "ดาว",
 ), key=len, reverse=True))
 MONEY_UNIT = "บาท"
 PERCENT = "ร้อยละ"
 _UNIT = "|".join(UNITS)
 _ASKS_UNIT = re.compile(rf"กี่\s?({_UNIT})|({PERCENT})\s?(?:{_HOW_MUCH}|กี่)")
 _NUMBER = rf"(?:{_DIGIT}|{_NUMBER_WORDS})"
-# "ปี ๒๕๖๘ วันที่ ๗" is a date, not a count of days.
-_UNIT_AFTER = {"วัน": "(?!ที่)"}
+# "ปี ๒๕๖๘ วันที่ ๗" is a date, not a count of days; a star rating ("OTOP ๕ ดาว") is not
+# "ดาวน์โหลด".
+_UNIT_AFTER = {"วัน": "(?!ที่)", "ดาว": "(?!น์)"}
 
 
 def asked_unit(question: str) -> str | None:
