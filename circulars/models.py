@@ -98,8 +98,8 @@ class Hit:
     kind: str
     part_index: int = 0
     also_in: list[dict[str, Any]] = field(default_factory=list)
-    # Lists that ranked it: "citation", "bm25", "dense"; hybrid priors "sender", "date",
-    # "amount" (retriever.search).
+    # Lists that ranked it: "citation", "bm25", "dense"; hybrid priors "sender",
+    # "addressee", "date", "amount", "letter" (retriever.search).
     matched_by: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:

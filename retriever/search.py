@@ -61,6 +61,7 @@ from indexer.normalize import index_form
 from indexer.sentence_vectors import best_per_chunk, chunk_of
 from indexer.store import Store
 from indexer.thai_tokens import query_tokens, tokenize
+from retriever.addressees import AddresseeNames
 from retriever.answer_types import asked_kinds, asked_letter_facts, states
 from retriever.idf import Idf
 from retriever.query import Citation, find_citation, validate_query
@@ -163,6 +164,7 @@ class Searcher:
             for key in cited:
                 self._citing.setdefault(key, []).append(letter)
         self._senders = SenderNames(self._letters.values())
+        self._addressees = AddresseeNames(self._letters.values())
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="bm25")
         self._token_cache: OrderedDict[int, frozenset[str]] = OrderedDict()
         self._trigram_cache: OrderedDict[int, frozenset[str]] = OrderedDict()
@@ -398,14 +400,21 @@ class Searcher:
         """Fuse in, as one more ranked list, the chunks of the letters whose issuer the
         question names as sender (`retriever.senders`), so "กระทรวงมหาดไทยสั่งการ..."
         puts the ministry's copy of a relayed directive ahead of a province's. On the dev
-        questions: hit@1 0.896 -> 0.910, MRR 0.928 -> 0.937, no question lost."""
-        named = self._senders.letters_named(text)
+        questions: hit@1 0.896 -> 0.910, MRR 0.928 -> 0.937, no question lost.
+
+        Likewise the letters whose addressee it names ("...ถึงอธิบดีกรมส่งเสริมการปกครอง
+        ท้องถิ่น", `retriever.addressees`): on the 140 dev questions it fired on four,
+        all for the right letter; hit@1 0.900 -> 0.907, MRR 0.918 -> 0.922, none lost."""
+        named = {"sender": self._senders.letters_named(text),
+                 "addressee": self._addressees.letters_named(text)}
+        named = {name: letters for name, letters in named.items() if letters}
         if not named:
             return fused
-        ranked["sender"] = [chunk_id for chunk_id, _ in fused
-                            if self.doc_ids[self.position[chunk_id]] in named]
+        for name, letters in named.items():
+            ranked[name] = [chunk_id for chunk_id, _ in fused
+                            if self.doc_ids[self.position[chunk_id]] in letters]
         if self.settings.fusion == "convex":
-            return _fuse({"hybrid": [c for c, _ in fused], "sender": ranked["sender"]},
+            return _fuse({"hybrid": [c for c, _ in fused], **{n: ranked[n] for n in named}},
                          self.settings.rrf_k)
         return _fuse(ranked, self.settings.rrf_k)
 
@@ -520,11 +529,11 @@ class Searcher:
               cited: list[tuple[str, float]], all_copies: bool) -> list[Hit]:
         kept: list[tuple[str, float]] = []
         copies: dict[str, list[str]] = {}
-        # A named sender's copy of a relayed item ranks well above the other copies,
-        # which then lie anywhere further down the list (50 places down, seen on the
-        # seeds): search all candidates for them. Queries that name no sender stop
-        # at the last kept hit; their copies rank next to each other.
-        copy_scan = len(fused) if "sender" in ranked else 0
+        # A named sender's (or addressee's) copy of a relayed item ranks well above the
+        # other copies, which then lie anywhere further down the list (50 places down,
+        # seen on the seeds): search all candidates for them. Queries that name neither
+        # stop at the last kept hit; their copies rank next to each other.
+        copy_scan = len(fused) if "sender" in ranked or "addressee" in ranked else 0
         full_at: int | None = None
         for index, (chunk_id, score) in enumerate(fused):
             if full_at is not None and index > full_at + copy_scan:

@@ -208,6 +208,31 @@ def test_named_senders(seed_searcher: Searcher, query: str, senders: set[str]) -
 
 
 @pytest.mark.parametrize(
+    ("query", "addressed"),
+    [
+        ("บันทึกที่ส่งสรุปการตรวจเยี่ยมถึงอธิบดีกรมส่งเสริมการปกครองท้องถิ่น",
+         {"มท 0211.2/19355"}),
+        ("กรมส่งเสริมการปกครองท้องถิ่นแจ้งท้องถิ่นจังหวัดเรื่องใด", {"มท 0801.2/ว 52"}),
+        ("หนังสือเรียนผู้ว่าราชการจังหวัดทุกจังหวัดเรื่อง Soft Power",
+         {"มท 0810.6/ว 12505", "มท 0211.6/ว 10303", "มท 0211.6/ว 339"}),
+        # The governors as the ones who act, not as addressees.
+        ("ผู้ว่าราชการจังหวัดต้องทำอย่างไรเรื่องยาเสพติด", set()),
+        ("อธิบดีกรมส่งเสริมการปกครองท้องถิ่นลงนามในหนังสือใด", set()),
+    ],
+)
+def test_named_addressees(seed_searcher: Searcher, query: str, addressed: set[str]) -> None:
+    assert _doc_nos(seed_searcher, seed_searcher._addressees.letters_named(query)) == addressed
+
+
+def test_the_named_addressee_picks_the_letter(seed_searcher: Searcher) -> None:
+    """ว 52 relays 19355's summary and names the department as its sender and signer;
+    the memo is the one addressed to the department."""
+    question = "สรุปการตรวจเยี่ยมที่ส่งถึงอธิบดีกรมส่งเสริมการปกครองท้องถิ่น"
+    top = seed_searcher.search(question, k=3)[0]
+    assert top.doc_no == "มท 0211.2/19355" and "addressee" in top.matched_by
+
+
+@pytest.mark.parametrize(
     ("sender", "first", "copy"),
     [("จังหวัดนราธิวาส", "นร 0017.2/ว 469", "มท 0211.6/ว 339"),
      ("กระทรวงมหาดไทย", "มท 0211.6/ว 339", "นร 0017.2/ว 469")],

@@ -1,0 +1,64 @@
+"""Which letters' addressee a question names.
+
+A letter's header says whom it is for (เรียน ผู้ว่าราชการจังหวัด ทุกจังหวัด; เรียน
+อธิบดีกรมส่งเสริมการปกครองท้องถิ่น). Officials tell letters apart that way: "บันทึกที่ส่ง
+สรุปการตรวจเยี่ยมถึงอธิบดีกรมส่งเสริมการปกครองท้องถิ่น" is the ministry's memo to the
+department, not the department's letter that relays the same summary to the provinces,
+though both share the summary's words and both name the department (one as
+addressee, the other as sender and signer).
+
+An addressee counts as named only after a word that addresses it: ถึง, เรียน, แจ้ง,
+เวียนให้, เวียนต่อให้. "ผู้ว่าราชการจังหวัดต้องทำอย่างไร" names the governors as the ones
+who act, as most directives do. Names come from the index's own letters: the first
+word of each addressee line, at least `MIN_NAME_CHARS` long, and not a pointer to an
+attached list ("(ตามบัญชีแนบท้าย)"). Hybrid search fuses the named letters' chunks in
+as one more ranked list, like the named sender's (`retriever.search`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from circulars.models import Letter
+from indexer.normalize import index_form
+
+MIN_NAME_CHARS = 6  # "นายก" or "ท้องถิ่น" alone would name half the letters
+ADDRESSING_RE = r"(?:ถึง|เรียน|แจ้ง|เวียนต่อให้|เวียนให้)\s?"
+
+
+class AddresseeNames:
+    """Addressee names of an index's letters, and the letters each name stands for."""
+
+    def __init__(self, letters: Iterable[Letter]) -> None:
+        self._letters: dict[str, set[str]] = {}
+        for letter in letters:
+            name = _name_of(letter.to)
+            if name:
+                self._letters.setdefault(name, set()).add(letter.id)
+        names = sorted(self._letters, key=len, reverse=True)
+        self._pattern = (re.compile(ADDRESSING_RE + "(" + "|".join(map(re.escape, names)) + ")")
+                         if names else None)
+
+    def __len__(self) -> int:
+        return len(self._letters)
+
+    def letters_named(self, query: str) -> set[str]:
+        """Ids of the letters whose addressee the query names as such (often none)."""
+        if self._pattern is None:
+            return set()
+        found: set[str] = set()
+        for match in self._pattern.finditer(index_form(query)):
+            found |= self._letters[match.group(1)]
+        return found
+
+
+def _name_of(to: str | None) -> str | None:
+    if not to:
+        return None
+    # "ผู้ว่าราชการจังหวัดทุกจังหวัด" and "ผู้ว่าราชการจังหวัด ทุกจังหวัด" (OCR spacing) are
+    # the same addressees.
+    head = index_form(to).split(" ")[0].split("ทุก")[0]
+    if len(head) < MIN_NAME_CHARS or not head[0].isalpha():
+        return None
+    return head
