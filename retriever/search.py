@@ -348,11 +348,11 @@ class Searcher:
             ranked = {"bm25": [chunk_id for chunk_id, _ in found], **ranked}
             scores["bm25"] = dict(found)
         if mode == "hybrid":
+            weights = {"bm25": self.lexical_weight(text, ranked["bm25"])}
             fused = (_fuse_convex(scores, self.settings.dense_weight)
                      if self.settings.fusion == "convex" else _fuse(
-                         ranked, self.settings.rrf_k,
-                         {"bm25": self.lexical_weight(text, ranked["bm25"])}))
-            fused = self._prefer_named_sender(text, fused, ranked)
+                         ranked, self.settings.rrf_k, weights))
+            fused = self._prefer_named_sender(text, fused, ranked, weights)
             fused = self._prefer_asked_kind(text, fused, ranked)
         else:
             fused = [
@@ -396,7 +396,8 @@ class Searcher:
         return weak if covered < self.settings.weak_lexical_coverage else 1.0
 
     def _prefer_named_sender(self, text: str, fused: list[tuple[str, float]],
-                             ranked: dict[str, list[str]]) -> list[tuple[str, float]]:
+                             ranked: dict[str, list[str]], weights: dict[str, float]
+                             ) -> list[tuple[str, float]]:
         """Fuse in, as one more ranked list, the chunks of the letters whose issuer the
         question names as sender (`retriever.senders`), so "กระทรวงมหาดไทยสั่งการ..."
         puts the ministry's copy of a relayed directive ahead of a province's. On the dev
@@ -416,7 +417,7 @@ class Searcher:
         if self.settings.fusion == "convex":
             return _fuse({"hybrid": [c for c, _ in fused], **{n: ranked[n] for n in named}},
                          self.settings.rrf_k)
-        return _fuse(ranked, self.settings.rrf_k)
+        return _fuse(ranked, self.settings.rrf_k, weights)
 
     def _prefer_asked_kind(self, text: str, fused: list[tuple[str, float]],
                            ranked: dict[str, list[str]]) -> list[tuple[str, float]]:

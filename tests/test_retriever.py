@@ -207,6 +207,26 @@ def test_named_senders(seed_searcher: Searcher, query: str, senders: set[str]) -
     assert _doc_nos(seed_searcher, seed_searcher._senders.letters_named(query)) == senders
 
 
+def test_a_named_sender_keeps_the_paraphrase_weight_of_bm25(
+        seed_searcher: Searcher, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fusing the sender's list in once re-fused BM25 at full weight, undoing the
+    paraphrase rule (`Searcher.lexical_weight`) for any question naming a sender."""
+    question = "กระทรวงมหาดไทยสั่งให้ชาวบ้านช่วยกันดูแลความปลอดภัยในหมู่บ้าน"
+    monkeypatch.setattr(seed_searcher, "lexical_weight", lambda text, lexical: 0.25)
+    seen: list[float] = []
+
+    def recording(ranked: dict[str, list[str]], rrf_k: int = 60,
+                  weights: dict[str, float] | None = None) -> list[tuple[str, float]]:
+        if "bm25" in ranked:
+            seen.append((weights or {}).get("bm25", 1.0))
+        return _fuse(ranked, rrf_k, weights)
+
+    monkeypatch.setattr("retriever.search._fuse", recording)
+    hits = seed_searcher.search(question, k=5)
+    assert any("sender" in h.matched_by for h in hits)
+    assert len(seen) >= 2 and set(seen) == {0.25}
+
+
 @pytest.mark.parametrize(
     ("query", "addressed"),
     [
