@@ -387,6 +387,12 @@ def test_a_question_about_the_letter_is_answered_from_its_header(searcher: Searc
                      "นายสำเริง ไทเสน รองผู้ว่าราชการจังหวัด รักษาการแทน ผู้ว่าราชการจังหวัด"
                      "เชียงใหม่ [1]")
     assert (result.citations[0].doc_no, result.citations[0].item) == ("ขม 0017.2/ว 38028", "p1")
+    # The header's line is the answer: no other passage is quoted beside it.
+    # (Both quoted a second passage: ว 12505's item 4, ว 469's distribution list.)
+    for question in ("หนังสือ มท 0810.6/ว 12505 ลงวันที่เท่าไร", "หนังสือ ว 52 ลงวันที่เท่าไร"):
+        only = answer_question(searcher, question)
+        assert [c.item for c in only.citations] == ["p1"], question
+        assert set(re.findall(r"\[(\d+)\]", only.answer)) == {"1"}
     cited = answer_question(searcher, "หนังสือ มท 0810.6/ว 12505 อ้างถึงหนังสือฉบับใด")
     assert cited.answer.startswith("อ้างถึง มท 0211.6/ว 11303 ลงวันที่ 25 ตุลาคม 2567 [1]")
     addressed = answer_question(searcher, "หนังสือ ว 10303 ถึงใคร")
