@@ -89,6 +89,7 @@ OPENING_FACTS = frozenset({"signer", "references", "addressee"})
 # An addressee line that sends the reader to a list attached to the letter
 # ("(ตามบัญชีแนบท้าย)"): the list answers "ถึงใครบ้าง", not the opening paragraph.
 ATTACHED_LIST_RE = re.compile(r"บัญชี|แนบ|รายชื่อ")
+MAX_SUB_ITEMS = 20  # sub-items that follow an item named by number
 SENTENCE_DEPTH = 3  # sentence hits read per chunk hit wanted
 QUERY_CACHE_SIZE = 2048  # recent query vectors: questions, and passage sentences (/ask)
 WARM_UP_CHUNKS = 2_000  # indexes up to this size are tokenized in the background at load
@@ -497,8 +498,13 @@ class Searcher:
         hits: list[tuple[str, float]] = []
         if letters and citation.item:
             for letter in letters:
-                for position in self._positions_of(letter.id, citation.item):
+                found = self._positions_of(letter.id, citation.item)
+                for position in found:
                     hits.append((self.ids[position], 0.5))
+                    # Then its sub-items, in reading order: "ข้อ 9" printed as a bare
+                    # heading ("๙. ผลที่คาดว่าจะได้รับ") says what it holds only through them.
+                    hits.extend((self.ids[below], 0.25)
+                                for below in self._descendants(letter.id, position, found))
         elif letters:
             # A letter named without an item: its chunks first, in the order the
             # question's wording ranks them ("ว 10303 ให้ดาวน์โหลดได้ที่เว็บไซต์ใด").
@@ -512,6 +518,15 @@ class Searcher:
         if allowed is not None:
             hits = [h for h in hits if allowed[self.position[h[0]]]]
         return hits
+
+    def _descendants(self, doc_id: str, position: int, found: list[int]) -> list[int]:
+        """Positions of the sub-items of the item at `position` (not among `found`), in
+        reading order, at most `MAX_SUB_ITEMS`."""
+        part = self.part_indexes[position]
+        prefix = self.items[position].split("#")[0] + "."
+        below = [i for i in self._positions.get(doc_id, []) if i not in found
+                 and self.part_indexes[i] == part and self.items[i].startswith(prefix)]
+        return below[:MAX_SUB_ITEMS]
 
     def _positions_of(self, doc_id: str, item: str | None) -> list[int]:
         positions = self._positions.get(doc_id, [])

@@ -32,7 +32,9 @@ the 140 dev questions citation F1 0.787 -> 0.799, five questions up, none down).
 
 A question that names a letter and item ("มท 0211.6/ว 10303 ข้อ 3.6 ว่าอย่างไร")
 asks for the item itself, so when the Searcher found it, its first sentences are
-quoted in order.
+quoted in order, then the first sentence of each of its sub-items among the passages
+(the Searcher puts them right after it): "ว 12505 ข้อ 9" is a bare heading whose
+content is 9.1-9.4.
 
 Square brackets inside quoted text become round ones, so text of a circular can
 never pose as a citation marker.
@@ -54,6 +56,7 @@ from service.relevance import hit_tokens, own_tokens
 MAX_PASSAGES = 5
 MAX_SENTENCES = 3
 ITEM_SENTENCES = 5  # an item asked for by number is quoted further
+SUB_ITEMS_CHARS = 1_400  # ... and its sub-items' first sentences after it, up to this
 MAX_CHARS = 700
 DUPLICATE_SHINGLES = 0.5  # Jaccard of character trigrams
 MIN_SHARE = 0.1  # a sentence must carry this much of the question's weight
@@ -113,14 +116,25 @@ def _sentences(hit: Hit, marker: int) -> list[_Sentence]:
             for i, text in enumerate(split_sentences(hit.text))]
 
 
-def _quote_item(hit: Hit) -> list[_Sentence]:
+def _quote_item(hits: list[Hit]) -> list[_Sentence]:
+    """The named item's first sentences; then the first sentence of each of its
+    sub-items among the passages (the search puts them next), so "ข้อ 9 มีอะไรบ้าง"
+    lists 9.1-9.4 rather than quoting the bare heading "ผลที่คาดว่าจะได้รับ"."""
     taken: list[_Sentence] = []
     size = 0
-    for sentence in _sentences(hit, 1):
+    for sentence in _sentences(hits[0], 1):
         if taken and (len(taken) >= ITEM_SENTENCES or size + len(sentence.text) > MAX_CHARS):
             break
         taken.append(sentence)
         size += len(sentence.text)
+    for marker, hit in enumerate(hits[1:], 2):
+        if not ("citation" in hit.matched_by and _is_under(hit, hits[0])):
+            continue
+        first = next(iter(_sentences(hit, marker)), None)
+        if first is None or size + len(first.text) > SUB_ITEMS_CHARS:
+            break
+        taken.append(first)
+        size += len(first.text)
     return taken
 
 
@@ -131,7 +145,7 @@ def extractive_answer(searcher: Searcher, question: str, hits: list[Hit]) -> tup
     """
     named = find_citation(question)
     if named is not None and named.item and "citation" in hits[0].matched_by:
-        chosen = _quote_item(hits[0])
+        chosen = _quote_item(hits)
     else:
         chosen = _best_sentences(searcher, question, hits)
     facts = letter_facts(searcher, question, hits)

@@ -404,6 +404,18 @@ def test_a_question_about_the_letter_is_answered_from_its_header(searcher: Searc
     assert item.citations[0].item == "3.6" and "ลงนามโดย" not in item.answer
 
 
+def test_an_item_named_by_number_is_quoted_with_its_sub_items(searcher: Searcher) -> None:
+    result = answer_question(searcher, "ว 12505 ข้อ 9 มีอะไรบ้าง")
+    lines = result.answer.splitlines()
+    assert lines[0] == "ผลที่คาดว่าจะได้รับ [1]"
+    assert lines[1] == ("องค์กรปกครองส่วนท้องถิ่นสามารถนำอัตลักษณ์ท้องถิ่น (Soft Power) "
+                        "มาเป็นกลไกในการสร้างอาชีพ สร้างรายได้ [2]")
+    assert [c.item for c in result.citations] == ["9", "9.1", "9.2", "9.3", "9.4"]
+    # An item without sub-items is quoted alone, as before.
+    alone = answer_question(searcher, "มท 0211.6/ว 10303 ข้อ 3.6")
+    assert [c.item for c in alone.citations] == ["3.6"]
+
+
 def test_min_score_is_the_threshold(searcher: Searcher) -> None:
     question = "ฝุ่นละอองขนาดเล็ก PM2.5"
     score = relevance(searcher, question, searcher.search(question, k=5))

@@ -51,6 +51,17 @@ def test_citation_of_nested_and_misprinted_items(seed_searcher: Searcher) -> Non
     assert [h.item for h in hits[:2]] == ["4.5", "4.5#2"]
 
 
+def test_an_item_named_by_number_brings_its_sub_items_next(seed_searcher: Searcher) -> None:
+    """ว 12505's item 9 is the bare heading "ผลที่คาดว่าจะได้รับ"; 9.1-9.4 say what it holds."""
+    hits = seed_searcher.search("ว 12505 ข้อ 9 มีอะไรบ้าง", k=6)
+    assert [h.item for h in hits[:5]] == ["9", "9.1", "9.2", "9.3", "9.4"]
+    assert all("citation" in h.matched_by for h in hits[:5])
+    assert "citation" not in hits[5].matched_by
+    # Each item of a letter with two parts is followed by its own sub-items.
+    items = [(h.part_index, h.item) for h in seed_searcher.search("ว 339 ข้อ 4", k=10)]
+    assert items[:3] == [(0, "4"), (0, "4.1"), (0, "4.2")] and (1, "4") in items
+
+
 def test_which_letter_refers_to_another(seed_searcher: Searcher) -> None:
     top = seed_searcher.search("ฉบับใดอ้างถึงหนังสือ ว 10901", k=3)[0]
     assert (top.doc_no, top.item) == ("มท 0211.6/ว 10303", "p1")
