@@ -24,17 +24,18 @@ def test_circular_set_dev_end_to_end(tmp_path: Path, real_embedder: Any,
                                      capsys: pytest.CaptureFixture[str]) -> None:
     """Builds a fresh index with the default model, validates, scores, reports."""
     # Agreed floors: a little under what the default model measures on dev
-    # (143 questions since q249-q353: hybrid hit@1 0.916, hit@5 0.958, MRR@10 0.932;
-    # bm25 hit@10 0.966; dense hit@1 0.857; answer citation recall 0.815, F1 0.814,
-    # not-found accuracy 0.917), so a regression fails CI.
-    floors = ["--min", "hybrid.dev.hit@1=0.9", "--min", "hybrid.dev.hit@5=0.94",
+    # (171 questions since q354-q423, whose 28 dev questions are harder than the
+    # earlier ones: hybrid hit@1 0.907, hit@5 0.943, MRR@10 0.922; bm25 hit@10 0.957;
+    # dense hit@1 0.829; answer citation recall 0.790, F1 0.799, not-found accuracy
+    # 0.839), so a regression fails CI.
+    floors = ["--min", "hybrid.dev.hit@1=0.89", "--min", "hybrid.dev.hit@5=0.93",
               "--min", "hybrid.dev.mrr@10=0.91", "--min", "bm25.dev.hit@10=0.94",
-              "--min", "dense.dev.hit@1=0.83"]
+              "--min", "dense.dev.hit@1=0.81"]
     with_answers = importlib.util.find_spec("service.answer") is not None
     if with_answers:
-        floors += ["--min", "answer.dev.citation_recall=0.79",
-                   "--min", "answer.dev.citation_f1=0.8",
-                   "--min", "answer.dev.not_found_accuracy=0.88"]
+        floors += ["--min", "answer.dev.citation_recall=0.77",
+                   "--min", "answer.dev.citation_f1=0.78",
+                   "--min", "answer.dev.not_found_accuracy=0.8"]
     out = tmp_path / "reports"
     code = _run(["--split", "dev", "--out", str(out), *floors], real_embedder,
                 index_dir=tmp_path / "index")
