@@ -519,6 +519,31 @@ class Searcher:
             hits = [h for h in hits if allowed[self.position[h[0]]]]
         return hits
 
+    def list_around(self, chunk_id: str) -> tuple[Hit, list[Hit]] | None:
+        """The item heading `chunk_id`'s list and the list's items in reading order
+        (the chunk among them), as hits marked "list"; None when the chunk is not an
+        item of a numbered list under a heading item of its own.
+
+        "วัตถุประสงค์ ... มีอะไรบ้าง" ranks ๒.๑ first, while the answer is ๒.๑-๒.๔ under the
+        heading "๒. วัตถุประสงค์" (`service.lists` decides when to use it)."""
+        position = self.position.get(chunk_id)
+        if position is None:
+            return None
+        parent = _parent_item(self.items[position])
+        if parent is None:
+            return None
+        doc_id, part = self.doc_ids[position], self.part_indexes[position]
+        same_part = [i for i in self._positions.get(doc_id, []) if self.part_indexes[i] == part]
+        head = next((i for i in same_part if self.items[i] == parent), None)
+        members = [i for i in same_part if "#" not in self.items[i]
+                   and _parent_item(self.items[i]) == parent][:MAX_SUB_ITEMS]
+        if head is None or len(members) < 2:
+            return None
+        chunks = self.store.chunks_by_ids([self.ids[i] for i in [head, *members]])
+        hits = [_hit(0, 0.0, chunks[self.ids[i]], ["list"], [])
+                for i in [head, *members]]
+        return hits[0], hits[1:]
+
     def _descendants(self, doc_id: str, position: int, found: list[int]) -> list[int]:
         """Positions of the sub-items of the item at `position` (not among `found`), in
         reading order, at most `MAX_SUB_ITEMS`."""
@@ -657,6 +682,12 @@ def _letter_keys(doc_no: str | None) -> list[str]:
     elif "/" in doc_no:
         keys.append("/" + doc_no.rsplit("/", 1)[1])
     return keys
+
+
+def _parent_item(item: str) -> str | None:
+    """The item path one level up ("3.3.1.(1).1)" -> "3.3.1.(1)"), None for a top item."""
+    base = item.split("#")[0]
+    return base.rsplit(".", 1)[0] if "." in base else None
 
 
 def _loose(item: str) -> str:

@@ -60,6 +60,7 @@ from service.citations import citation_for
 from service.extractive import extractive_answer
 from service.generators import DEFAULT_TIMEOUT, Generator
 from service.letter_facts import header_facts
+from service.lists import list_passages
 from service.markers import check_markers, has_content, states_not_found
 from service.prompt import NOT_FOUND_TEXT, build_prompt
 from service.relevance import relevance
@@ -92,6 +93,7 @@ def answer(searcher: Searcher, question: str, *, k: int = 5, filters: Filters | 
         return Answer(question, NOT_FOUND_TEXT, [], hits, EXTRACTIVE, not_found=True, warnings=[
             *notes, _not_relevant_note(question, score, threshold)])
     warnings = list(notes)
+    hits = list_passages(searcher, question, hits) or hits
     if generator is not None:
         generated = _generated(generator, question, hits, header_facts(searcher, hits),
                                warnings)

@@ -34,7 +34,8 @@ A question that names a letter and item ("มท 0211.6/ว 10303 ข้อ 3.6 
 asks for the item itself, so when the Searcher found it, its first sentences are
 quoted in order, then the first sentence of each of its sub-items among the passages
 (the Searcher puts them right after it): "ว 12505 ข้อ 9" is a bare heading whose
-content is 9.1-9.4.
+content is 9.1-9.4. A question asking for a whole list ("...มีอะไรบ้าง") is quoted the
+same way when `service.lists` has put the list's heading and items first.
 
 Square brackets inside quoted text become round ones, so text of a circular can
 never pose as a citation marker.
@@ -128,7 +129,8 @@ def _quote_item(hits: list[Hit]) -> list[_Sentence]:
         taken.append(sentence)
         size += len(sentence.text)
     for marker, hit in enumerate(hits[1:], 2):
-        if not ("citation" in hit.matched_by and _is_under(hit, hits[0])):
+        marked = "citation" in hit.matched_by or "list" in hit.matched_by
+        if not (marked and _is_under(hit, hits[0])):
             continue
         first = next(iter(_sentences(hit, marker)), None)
         if first is None or size + len(first.text) > SUB_ITEMS_CHARS:
@@ -144,7 +146,8 @@ def extractive_answer(searcher: Searcher, question: str, hits: list[Hit]) -> tup
     `hits` must not be empty.
     """
     named = find_citation(question)
-    if named is not None and named.item and "citation" in hits[0].matched_by:
+    if (named is not None and named.item and "citation" in hits[0].matched_by) or (
+            "list" in hits[0].matched_by):
         chosen = _quote_item(hits)
     else:
         chosen = _best_sentences(searcher, question, hits)

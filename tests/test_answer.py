@@ -26,6 +26,7 @@ from service.answer import (
 from service.citations import item_label, part_label, reference_label
 from service.extractive import answering_markers, extractive_answer
 from service.letter_facts import header_facts
+from service.lists import asks_for_list
 from service.markers import check_markers, has_content, states_not_found
 from service.prompt import build_prompt
 from service.relevance import hit_tokens
@@ -414,6 +415,31 @@ def test_an_item_named_by_number_is_quoted_with_its_sub_items(searcher: Searcher
     # An item without sub-items is quoted alone, as before.
     alone = answer_question(searcher, "มท 0211.6/ว 10303 ข้อ 3.6")
     assert [c.item for c in alone.citations] == ["3.6"]
+
+
+@pytest.mark.parametrize(("question", "asks"), [
+    ("ผลที่คาดว่าจะได้รับมีอะไรบ้าง", True),
+    ("อัตลักษณ์ท้องถิ่นมีกี่ด้าน", True),
+    ("หน่วยงานใดบ้างต้องรายงาน", True),
+    ("ต้องทำอย่างไรบ้าง", True),
+    ("ผลที่คาดว่าจะได้รับคืออะไร", False),
+    ("ต้องมีของดีท้องถิ่นอย่างน้อยกี่อำเภอ", False),  # a count, not a list
+])
+def test_questions_that_ask_for_a_list(question: str, asks: bool) -> None:
+    assert asks_for_list(question) is asks
+
+
+def test_a_question_for_a_list_is_answered_with_the_whole_list(searcher: Searcher) -> None:
+    """Search ranks one item of ว 12505's list ๙ first; the answer gives all four."""
+    question = "ผลที่คาดว่าจะได้รับจากแนวทางส่งเสริมการท่องเที่ยว มีอะไรบ้าง"
+    assert searcher.search(question, k=5)[0].item != "9"
+    result = answer_question(searcher, question)
+    assert [c.item for c in result.citations] == ["9", "9.1", "9.2", "9.3", "9.4"]
+    assert result.answer.splitlines()[0] == "ผลที่คาดว่าจะได้รับ [1]"
+    assert [p.rank for p in result.passages] == list(range(1, len(result.passages) + 1))
+    # Not asked as a list: the top item alone, as before.
+    single = answer_question(searcher, "ผลที่คาดว่าจะได้รับจากแนวทางส่งเสริมการท่องเที่ยวคืออะไร")
+    assert len({c.item for c in single.citations} & {"9.1", "9.2", "9.3", "9.4"}) <= 1
 
 
 def test_min_score_is_the_threshold(searcher: Searcher) -> None:

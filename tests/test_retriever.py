@@ -62,6 +62,21 @@ def test_an_item_named_by_number_brings_its_sub_items_next(seed_searcher: Search
     assert items[:3] == [(0, "4"), (0, "4.1"), (0, "4.2")] and (1, "4") in items
 
 
+def test_the_list_an_item_belongs_to(seed_searcher: Searcher) -> None:
+    two_one = seed_searcher.search("ว 12505 ข้อ 2.1", k=1)[0]
+    found = seed_searcher.list_around(two_one.chunk_id)
+    assert found is not None
+    heading, items = found
+    assert (heading.item, heading.text) == ("2", "๒. วัตถุประสงค์")
+    assert [h.item for h in items] == ["2.1", "2.2", "2.3", "2.4"]
+    assert all(h.matched_by == ["list"] and h.part_index == 1 for h in found[1])
+    # A top-level item and a table row belong to no numbered list.
+    five = seed_searcher.search("ว 12505 ข้อ 5", k=1)[0]
+    assert five.item == "5" and seed_searcher.list_around(five.chunk_id) is None
+    row = seed_searcher.ids[seed_searcher.items.index("r1")]
+    assert seed_searcher.list_around(row) is None
+
+
 def test_which_letter_refers_to_another(seed_searcher: Searcher) -> None:
     top = seed_searcher.search("ฉบับใดอ้างถึงหนังสือ ว 10901", k=3)[0]
     assert (top.doc_no, top.item) == ("มท 0211.6/ว 10303", "p1")
