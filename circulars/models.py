@@ -99,7 +99,8 @@ class Hit:
     part_index: int = 0
     also_in: list[dict[str, Any]] = field(default_factory=list)
     # Lists that ranked it: "citation", "bm25", "dense"; hybrid priors "sender",
-    # "addressee", "date", "amount", "letter" (retriever.search).
+    # "addressee", "date", "amount", "letter" (retriever.search); "list" for the
+    # items of a list an answer gives whole (service.lists).
     matched_by: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:

@@ -23,7 +23,11 @@ from collections.abc import Iterable
 from circulars.models import Letter
 from indexer.normalize import index_form
 
-MIN_NAME_CHARS = 6  # "นายก" or "ท้องถิ่น" alone would name half the letters
+MIN_NAME_CHARS = 6  # "นายก" or "ปลัด" alone would name half the letters
+# A name most letters are addressed to (ผู้ว่าราชการจังหวัด, in a ministry's circulars)
+# tells none apart; counted only once there are this many letters to tell apart.
+COMMON_SHARE = 0.5
+COMMON_MIN_LETTERS = 8
 ADDRESSING_RE = r"(?:ถึง|เรียน|แจ้ง|เวียนต่อให้|เวียนให้)\s?"
 
 
@@ -32,10 +36,15 @@ class AddresseeNames:
 
     def __init__(self, letters: Iterable[Letter]) -> None:
         self._letters: dict[str, set[str]] = {}
+        total = 0
         for letter in letters:
+            total += 1
             name = _name_of(letter.to)
             if name:
                 self._letters.setdefault(name, set()).add(letter.id)
+        if total >= COMMON_MIN_LETTERS:
+            self._letters = {name: ids for name, ids in self._letters.items()
+                             if len(ids) <= COMMON_SHARE * total}
         names = sorted(self._letters, key=len, reverse=True)
         self._pattern = (re.compile(ADDRESSING_RE + "(" + "|".join(map(re.escape, names)) + ")")
                          if names else None)

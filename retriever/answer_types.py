@@ -113,16 +113,24 @@ def states_unit(unit: str, text: str) -> bool:
 # (patterns on the index form): its date, signer, cited letters, enclosures, contact.
 # The facts live in the letter's header and signature, which the index attaches to
 # its opening paragraph (`indexer.chunker.header_facts`).
+# Between a letter word and "เมื่อไร"/"ถึงใคร", a word that sets a task ("มีหนังสือแจ้ง
+# อำเภอ ต้องรายงานผลเมื่อไร", "ให้รายงานผลถึงหน่วยงานใด") makes it a question about the
+# task's deadline or recipient, not about the letter; so does a long gap.
+_NO_TASK = r"(?:(?!ต้อง|ให้|ภายใน|รายงาน|กำหนด|ส่งผล)[^?])"
+_LETTER_GAP = rf"{_NO_TASK}{{0,80}}?"
 LETTER_FACTS: dict[str, re.Pattern[str]] = {
-    "date": re.compile(r"ลงวันที่|ออกเมื่อ|(?:หนังสือ|บันทึก).*(?:เมื่อวันที่|วันที่เท่าไ|วันที่ใด)"
-                       r"|(?:มี|ออก)(?:หนังสือ|บันทึก).*(?:เมื่อไร|เมื่อไหร่|วันไหน)"),
+    "date": re.compile(
+        rf"ลงวันที่|ออกเมื่อ|(?:หนังสือ|บันทึก){_LETTER_GAP}(?:เมื่อวันที่|วันที่เท่าไ|วันที่ใด)"
+        rf"|(?:มี|ออก)(?:หนังสือ|บันทึก){_LETTER_GAP}(?:เมื่อไร|เมื่อไหร่|วันไหน)"),
     "signer": re.compile(r"ลงนาม|เซ็น|ผู้ลงชื่อ"),
     "references": re.compile(r"อ้างถึง|เท้าความ"),
     "enclosures": re.compile(r"สิ่งที่ส่งมาด้วย|ส่ง\S{0,24}มาด้วย|แนบ|ส่งมาพร้อม"),
     "contact": re.compile(r"ติดต่อ|เบอร์โทร|โทรศัพท์|อีเมล|ไปรษณีย์อิเล็กทรอนิกส์"),
     # Asked, not described: "ส่งถึงท้องถิ่นจังหวัด" names the addressee to find a letter.
+    # "ถึงใคร" only after a letter word ("หนังสือ ว 10303 ส่งถึงใคร"), not "หมายถึงใคร".
     "addressee": re.compile(
-        r"(?:ถึง|เรียน)\s?(?:ใคร|ผู้ใด|หน่วยงานใด|หน่วยงานไหน|ส่วนราชการใด|ที่ใด)"
+        rf"(?:(?:หนังสือ|บันทึก|ฉบับ|ส่ง|เวียน|แจ้ง){_LETTER_GAP}(?<!หมาย)(?:ถึง|เรียน)|(?:^|\s)เรียน)"
+        r"\s?(?:ใคร|ผู้ใด|หน่วยงานใด|หน่วยงานไหน|ส่วนราชการใด|ที่ใด)"
         r"|ผู้รับ\S{0,24}(?:ใคร|ผู้ใด|หน่วยงานใด)"),
 }
 

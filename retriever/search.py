@@ -177,11 +177,13 @@ class Searcher:
         self._pool.submit(self._warm_token_cache)
         # Items printed out of sequence answer to the number that was meant, too.
         self._likely: dict[tuple[str, str], int] = {}
+        self._meant: dict[int, str] = {}
         duplicated = [self.ids[i] for i, item in enumerate(self.items) if "#" in item]
         for chunk in self.store.chunks_by_ids(duplicated).values():
             if "likely_item" in chunk.meta:
-                meant = (chunk.doc_id, chunk.meta["likely_item"])
-                self._likely[meant] = self.position[chunk.chunk_id]
+                position = self.position[chunk.chunk_id]
+                self._likely[(chunk.doc_id, chunk.meta["likely_item"])] = position
+                self._meant[position] = chunk.meta["likely_item"]
 
     def close(self) -> None:
         self._closing.set()
@@ -481,7 +483,9 @@ class Searcher:
         return bool(letter and letter.to and not ATTACHED_LIST_RE.search(letter.to))
 
     def _dated(self, chunk_id: str) -> bool:
-        """Whether the chunk's letter has a date in its header."""
+        """Whether the chunk's letter has a readable date in its header. One the parser
+        could not read is OCR-damaged ("๒๕๖๘ สิงหาคม ๒๕๖๘" in ว 469: the day lost), and
+        the letter's distribution list states it whole."""
         letter = self._letters.get(self.doc_ids[self.position[chunk_id]])
         return letter is not None and letter.date is not None
 
@@ -499,12 +503,14 @@ class Searcher:
         if letters and citation.item:
             for letter in letters:
                 found = self._positions_of(letter.id, citation.item)
+                taken = set(found)
                 for position in found:
                     hits.append((self.ids[position], 0.5))
                     # Then its sub-items, in reading order: "ข้อ 9" printed as a bare
                     # heading ("๙. ผลที่คาดว่าจะได้รับ") says what it holds only through them.
-                    hits.extend((self.ids[below], 0.25)
-                                for below in self._descendants(letter.id, position, found))
+                    below = self._descendants(letter.id, position, taken)
+                    taken.update(below)
+                    hits.extend((self.ids[i], 0.25) for i in below)
         elif letters:
             # A letter named without an item: its chunks first, in the order the
             # question's wording ranks them ("ว 10303 ให้ดาวน์โหลดได้ที่เว็บไซต์ใด").
@@ -544,22 +550,36 @@ class Searcher:
                 for i in [head, *members]]
         return hits[0], hits[1:]
 
-    def _descendants(self, doc_id: str, position: int, found: list[int]) -> list[int]:
-        """Positions of the sub-items of the item at `position` (not among `found`), in
+    def meant_item(self, chunk_id: str) -> str:
+        """The item number the chunk stands for: as printed, or, for an item printed
+        out of sequence ("๔.๕" between ๘.๓ and ๙, kept as "4.5#2"), the one meant ("8.4")."""
+        position = self.position[chunk_id]
+        return self._meant.get(position) or self.items[position].split("#")[0]
+
+    def is_under(self, chunk_id: str, parent_id: str) -> bool:
+        """Whether the chunk is a sub-item of the other, in the same part of one letter."""
+        position, parent = self.position.get(chunk_id), self.position.get(parent_id)
+        if position is None or parent is None:
+            return False
+        return (self.doc_ids[position] == self.doc_ids[parent]
+                and self.part_indexes[position] == self.part_indexes[parent]
+                and self.meant_item(chunk_id).startswith(self.meant_item(parent_id) + "."))
+
+    def _descendants(self, doc_id: str, position: int, taken: set[int]) -> list[int]:
+        """Positions of the sub-items of the item at `position` (not among `taken`), in
         reading order, at most `MAX_SUB_ITEMS`."""
-        part = self.part_indexes[position]
-        prefix = self.items[position].split("#")[0] + "."
-        below = [i for i in self._positions.get(doc_id, []) if i not in found
-                 and self.part_indexes[i] == part and self.items[i].startswith(prefix)]
+        below = [i for i in self._positions.get(doc_id, [])
+                 if i not in taken and self.is_under(self.ids[i], self.ids[position])]
         return below[:MAX_SUB_ITEMS]
 
     def _positions_of(self, doc_id: str, item: str | None) -> list[int]:
         positions = self._positions.get(doc_id, [])
         if item is None:
             return positions[:1]
+        # "ข้อ 8.4" finds the item printed out of sequence as ๔.๕ (kept as "4.5#2"); so
+        # does "ข้อ 4.5", as printed, after the real 4.5.
         same = [i for i in positions if self.items[i].split("#")[0] == item]
         if (doc_id, item) in self._likely:
-            # "ข้อ 8.4" finds the item printed out of sequence as ๔.๕ (kept as "4.5#2").
             same.append(self._likely[(doc_id, item)])
         if not same:
             # People write "ข้อ 5.1 (4)" for an item printed "๕.๑ ๔)" and vice versa.

@@ -33,6 +33,7 @@ LETTER_WORD_RE = re.compile(r"(?:หนังสือ|ฉบับ)(?:ของ
 # "แนบสำเนาหนังสือกระทรวงมหาดไทย": the named letter is what another letter encloses,
 # and its issuer is not the sender asked about.
 ENCLOSED_LETTER_RE = re.compile(r"สำเนา\s?(?:หนังสือ|ฉบับ)(?:ของ)?\s?(?:จังหวัด)?\s?$")
+LEAD_IN_CHARS = 28
 
 
 class SenderNames:
@@ -57,7 +58,8 @@ class SenderNames:
         text = index_form(query)
         found: set[str] = set()
         for match in self._pattern.finditer(text):
-            before = text[max(0, match.start() - 16):match.start()]
+            # Wide enough for the longest lead-in, "สำเนาหนังสือของจังหวัด " (23).
+            before = text[max(0, match.start() - LEAD_IN_CHARS):match.start()]
             if ENCLOSED_LETTER_RE.search(before):
                 continue
             if SENDER_VERB_RE.match(text, match.end()) or LETTER_WORD_RE.search(before):

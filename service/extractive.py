@@ -48,8 +48,9 @@ from dataclasses import dataclass
 from circulars.models import Hit
 from indexer.sentences import split_sentences
 from indexer.thai_tokens import tokenize
+from retriever.answer_types import asked_letter_facts
 from retriever.query import find_citation
-from retriever.search import Searcher
+from retriever.search import OPENING_FACTS, Searcher
 from retriever.terms import Idf, coverage, question_terms
 from service.letter_facts import letter_facts
 from service.relevance import hit_tokens, own_tokens
@@ -63,6 +64,8 @@ DUPLICATE_SHINGLES = 0.5  # Jaccard of character trigrams
 MIN_SHARE = 0.1  # a sentence must carry this much of the question's weight
 RANK_BONUS = 0.1  # divided by the passage's rank
 FIRST_SENTENCE_BONUS = 0.05
+# Letter facts stated only by the header: an answer asking them quotes the opening alone.
+HEADER_ONLY_FACTS = OPENING_FACTS | {"date"}
 
 
 @dataclass
@@ -117,7 +120,7 @@ def _sentences(hit: Hit, marker: int) -> list[_Sentence]:
             for i, text in enumerate(split_sentences(hit.text))]
 
 
-def _quote_item(hits: list[Hit]) -> list[_Sentence]:
+def _quote_item(searcher: Searcher, hits: list[Hit]) -> list[_Sentence]:
     """The named item's first sentences; then the first sentence of each of its
     sub-items among the passages (the search puts them next), so "ข้อ 9 มีอะไรบ้าง"
     lists 9.1-9.4 rather than quoting the bare heading "ผลที่คาดว่าจะได้รับ"."""
@@ -130,7 +133,7 @@ def _quote_item(hits: list[Hit]) -> list[_Sentence]:
         size += len(sentence.text)
     for marker, hit in enumerate(hits[1:], 2):
         marked = "citation" in hit.matched_by or "list" in hit.matched_by
-        if not (marked and _is_under(hit, hits[0])):
+        if not (marked and searcher.is_under(hit.chunk_id, hits[0].chunk_id)):
             continue
         first = next(iter(_sentences(hit, marker)), None)
         if first is None or size + len(first.text) > SUB_ITEMS_CHARS:
@@ -148,13 +151,15 @@ def extractive_answer(searcher: Searcher, question: str, hits: list[Hit]) -> tup
     named = find_citation(question)
     if (named is not None and named.item and "citation" in hits[0].matched_by) or (
             "list" in hits[0].matched_by):
-        chosen = _quote_item(hits)
+        chosen = _quote_item(searcher, hits)
     else:
         chosen = _best_sentences(searcher, question, hits)
     facts = letter_facts(searcher, question, hits)
-    if facts:
+    if facts and set(asked_letter_facts(question)) <= HEADER_ONLY_FACTS:
         # The header's line answers what was asked of the letter; other passages'
-        # sentences would only cite other items or letters beside it.
+        # sentences would only cite other items or letters beside it. Not for the
+        # enclosures or contact: an item may say where to download the one or whom to
+        # call ("ดาวน์โหลดสิ่งที่ส่งมาด้วยทางเว็บไซต์", a guideline's coordinator).
         chosen = [s for s in chosen if s.marker == 1]
     markers = sorted({s.marker for s in chosen})
     text = _format(chosen)
@@ -176,18 +181,12 @@ def answering_markers(searcher: Searcher, terms: list[str], hits: list[Hit]) -> 
         return []
     idf = searcher.idf
     top = hits[0]
-    shares = [coverage(terms, own_tokens(searcher, hit) if _is_under(hit, top)
+    shares = [coverage(terms, own_tokens(searcher, hit)
+                       if searcher.is_under(hit.chunk_id, top.chunk_id)
                        else hit_tokens(searcher, hit), idf)
               for hit in hits[:MAX_PASSAGES]]
     return [marker for marker, share in enumerate(shares, 1)
             if marker == 1 or share >= shares[0]]
-
-
-def _is_under(hit: Hit, top: Hit) -> bool:
-    """Whether `hit` is a sub-item of `top` in the same part of the same letter."""
-    if hit.doc_id != top.doc_id or hit.part_index != top.part_index:
-        return False
-    return hit.item.split("#")[0].startswith(top.item.split("#")[0] + ".")
 
 
 def _best_sentences(searcher: Searcher, question: str, hits: list[Hit]) -> list[_Sentence]:

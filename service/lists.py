@@ -49,8 +49,22 @@ def list_passages(searcher: Searcher, question: str, hits: list[Hit]) -> list[Hi
     heading, items = found
     if len(heading.text) > HEADING_CHARS:
         return None
-    if not set(question_terms(question)) & set(tokenize(heading.text)):
+    # A word, not the item's number: "๒" of "๒. วัตถุประสงค์" is in many questions.
+    words = {t for t in question_terms(question) if not t.replace(".", "").isdigit()}
+    if not words & set(tokenize(heading.text)):
         return None
-    listed = {hit.chunk_id for hit in (heading, *items)}
-    ordered = [heading, *items, *(hit for hit in hits if hit.chunk_id not in listed)]
+    retrieved = {hit.chunk_id: hit for hit in hits}
+    top = hits[0].score
+    listed = [_listed(retrieved.get(hit.chunk_id, hit), top) for hit in (heading, *items)]
+    ids = {hit.chunk_id for hit in listed}
+    ordered = [*listed, *(hit for hit in hits if hit.chunk_id not in ids)]
+    # As many passages as asked for, or the whole list when it is longer.
+    ordered = ordered[:max(len(hits), len(listed))]
     return [replace(hit, rank=rank) for rank, hit in enumerate(ordered, 1)]
+
+
+def _listed(hit: Hit, top: float) -> Hit:
+    """The hit as a list passage: the top score (the list now leads), "list" added to
+    what matched it, so a retrieved item keeps its bm25/dense marks."""
+    matched = hit.matched_by if "list" in hit.matched_by else [*hit.matched_by, "list"]
+    return replace(hit, score=top, matched_by=matched)

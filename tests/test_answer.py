@@ -376,6 +376,13 @@ def test_a_figure_is_answered_only_from_a_passage_stating_one_in_its_unit(
     ("หนังสือ ว 10303 ส่งถึงใคร", ["addressee"]),
     ("ผู้รับหนังสือฉบับนี้คือหน่วยงานใด", ["addressee"]),
     ("หนังสือที่ สถ. ส่งถึงท้องถิ่นจังหวัดเรื่องอะไร", []),  # names the addressee, asks the topic
+    # A task the letter sets: its deadline and recipient, not the letter's own.
+    ("ตามที่จังหวัดชัยภูมิมีหนังสือแจ้งอำเภอ ต้องรายงานผลเมื่อไร", []),
+    ("ตามหนังสือ ว 3053 ให้อำเภอรายงานผลการดำเนินงานถึงหน่วยงานใด", []),
+    ("ตามหนังสือ ว 3053 ต้องรายงานภายในวันที่เท่าไร", []),
+    ("กลุ่มเปราะบางในหนังสือนี้หมายถึงใคร", []),
+    ("สถ. มีหนังสือถึงท้องถิ่นจังหวัดเรื่องการตรวจเยี่ยมเมื่อไร", ["date"]),
+    ("หนังสือฉบับนี้เรียนใคร", ["addressee"]),
 ])
 def test_letter_facts_a_question_asks(question: str, facts: list[str]) -> None:
     assert asked_letter_facts(question) == facts
@@ -437,9 +444,14 @@ def test_a_question_for_a_list_is_answered_with_the_whole_list(searcher: Searche
     assert [c.item for c in result.citations] == ["9", "9.1", "9.2", "9.3", "9.4"]
     assert result.answer.splitlines()[0] == "ผลที่คาดว่าจะได้รับ [1]"
     assert [p.rank for p in result.passages] == list(range(1, len(result.passages) + 1))
+    scores = [p.score for p in result.passages]
+    assert scores == sorted(scores, reverse=True)
+    assert all("list" in p.matched_by for p in result.passages[:5])
+    assert len(result.passages) == 5  # k=5: the heading and the four items
     # Not asked as a list: the top item alone, as before.
     single = answer_question(searcher, "ผลที่คาดว่าจะได้รับจากแนวทางส่งเสริมการท่องเที่ยวคืออะไร")
     assert len({c.item for c in single.citations} & {"9.1", "9.2", "9.3", "9.4"}) <= 1
+    assert not any("list" in p.matched_by for p in single.passages)
 
 
 def test_min_score_is_the_threshold(searcher: Searcher) -> None:

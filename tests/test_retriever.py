@@ -10,11 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from circulars.models import Hit
+from circulars.models import Hit, Letter
 from circulars.settings import Settings
 from indexer.build import build_index
 from indexer.embedder import Embedder
 from indexer.manifest import IndexMismatch, IndexMissing
+from retriever.addressees import AddresseeNames
 from retriever.answer_types import asked_kinds, states
 from retriever.query import QueryError, find_citation
 from retriever.search import Filters, Searcher, _fuse
@@ -60,6 +61,13 @@ def test_an_item_named_by_number_brings_its_sub_items_next(seed_searcher: Search
     # Each item of a letter with two parts is followed by its own sub-items.
     items = [(h.part_index, h.item) for h in seed_searcher.search("ว 339 ข้อ 4", k=10)]
     assert items[:3] == [(0, "4"), (0, "4.1"), (0, "4.2")] and (1, "4") in items
+    # ว 339 prints its item 8.4 as "๔.๕" (kept as 4.5#2): a sub-item of 8, not of 4.
+    cited = [h for h in seed_searcher.search("ว 339 ข้อ 4", k=30) if "citation" in h.matched_by]
+    assert "4.5#2" not in [h.item for h in cited]
+    assert len({h.chunk_id for h in cited}) == len(cited)
+    eight = [h.item for h in seed_searcher.search("ว 339 ข้อ 8", k=10)
+             if "citation" in h.matched_by and h.part_index == 0]
+    assert eight == ["8", "8.1", "8.2", "8.3", "4.5#2"]
 
 
 def test_the_list_an_item_belongs_to(seed_searcher: Searcher) -> None:
@@ -499,3 +507,20 @@ def test_cli_batch_search(tmp_path: Path) -> None:
     missing = subprocess.run([*cli, "search", "--index", str(tmp_path / "none"), "น้ำท่วม"],
                              capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
     assert missing.returncode == 2 and "circulars index" in missing.stderr
+
+
+def _addressed(letter_id: str, to: str) -> Letter:
+    return Letter(id=letter_id, source="s.txt", doc_no=None, doc_no_raw=None, date=None,
+                  date_raw=None, subject=None, to=to)
+
+
+def test_an_addressee_most_letters_share_names_none_of_them() -> None:
+    letters = [_addressed(f"g{i}", "ผู้ว่าราชการจังหวัด ทุกจังหวัด") for i in range(6)]
+    letters += [_addressed("d1", "อธิบดีกรมส่งเสริมการปกครองท้องถิ่น"),
+                _addressed("d2", "นายอำเภอทุกอำเภอ")]
+    names = AddresseeNames(letters)
+    assert names.letters_named("บันทึกที่ส่งถึงอธิบดีกรมส่งเสริมการปกครองท้องถิ่น") == {"d1"}
+    assert names.letters_named("หนังสือที่แจ้งผู้ว่าราชการจังหวัด") == set()
+    # Among few letters, the same share still tells them apart.
+    few = AddresseeNames([*letters[:2], letters[-1]])
+    assert few.letters_named("หนังสือที่แจ้งผู้ว่าราชการจังหวัด") == {"g0", "g1"}
