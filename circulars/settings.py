@@ -72,6 +72,13 @@ class Settings(BaseSettings):
     # (`service.relevance.SENTENCE_CLOSENESS_FLOORS`), above 1: off.
     answer_sentence_closeness: float | None = None
 
+    # Query expansion: everyday wordings in a question also match the circulars'
+    # official ones ("น้ำท่วม" -> "อุทกภัย"; `retriever.thesaurus`). None: the bundled
+    # `retriever/thesaurus.tsv`; a path: your own file in the same format.
+    query_expansion: bool = True
+    thesaurus_path: Path | None = None
+    expansion_weight: float = 0.5  # an official word added to BM25's query, vs one typed
+
     default_k: int = 10
     max_query_chars: int = 2_000
 

@@ -95,17 +95,28 @@ class BM25Index:
         return mask
 
     def search(
-        self, query_tokens: list[str], k: int, allowed: np.ndarray | None = None
+        self, query_tokens: list[str], k: int, allowed: np.ndarray | None = None,
+        weights: Sequence[float] | None = None,
     ) -> list[tuple[str, float]]:
-        """Top-k (id, score), best first; only documents sharing a token with the query."""
+        """Top-k (id, score), best first; only documents sharing a token with the query.
+
+        `weights`, one per query token, scale each token's contribution (1.0 each when
+        not given): expansion tokens count for less than the words typed.
+        """
         model = self._model
         if model is None or k <= 0 or not query_tokens:
             return []
         _check_mask(allowed, len(self._ids))
-        token_ids = np.asarray(model.get_tokens_ids(query_tokens), dtype=np.int64)
+        if weights is not None and len(weights) != len(query_tokens):
+            raise ValueError(f"{len(weights)} weights for {len(query_tokens)} query tokens")
+        weight_of = dict(zip(query_tokens, weights, strict=True)) if weights is not None else {}
+        known = [t for t in query_tokens if t in model.vocab_dict]
+        token_ids = np.asarray(model.get_tokens_ids(known), dtype=np.int64)
         if token_ids.size == 0:
             return []
-        scores_of, candidates = _score(model, token_ids)
+        token_weights = (np.asarray([weight_of[t] for t in known], dtype=np.float32)
+                         if weights is not None else None)
+        scores_of, candidates = _score(model, token_ids, token_weights)
         if allowed is not None:
             candidates = candidates[allowed[candidates]]
         if candidates.size == 0:
@@ -165,7 +176,8 @@ class BM25Index:
         return cls(model, ids, meta["method"], meta["k1"], meta["b"])
 
 
-def _score(model: bm25s.BM25, token_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _score(model: bm25s.BM25, token_ids: np.ndarray, token_weights: np.ndarray | None = None
+           ) -> tuple[np.ndarray, np.ndarray]:
     """Scores of all documents, and the documents containing at least one query token.
 
     Reads bm25s's precomputed CSC matrix (column = token, rows = documents) directly:
@@ -175,7 +187,11 @@ def _score(model: bm25s.BM25, token_ids: np.ndarray) -> tuple[np.ndarray, np.nda
     indptr, indices, data = (model.scores[key] for key in ("indptr", "indices", "data"))
     spans = [(indptr[t], indptr[t + 1]) for t in token_ids]  # repeats count, as in bm25s
     docs = np.concatenate([indices[a:b] for a, b in spans])
-    weights = np.concatenate([data[a:b] for a, b in spans])
+    if token_weights is None:
+        weights = np.concatenate([data[a:b] for a, b in spans])
+    else:
+        weights = np.concatenate([data[a:b] * w for (a, b), w in zip(spans, token_weights,
+                                                                        strict=True)])
     num_docs = model.scores["num_docs"]
     scores = np.bincount(docs, weights=weights, minlength=num_docs).astype(np.float32)
     if model.nonoccurrence_array is not None:  # bm25+: every document gets a floor

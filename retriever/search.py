@@ -67,6 +67,9 @@ from retriever.idf import Idf
 from retriever.query import Citation, find_citation, validate_query
 from retriever.senders import SenderNames
 from retriever.terms import coverage, question_terms
+from retriever.thesaurus import DEFAULT_PATH as THESAURUS_PATH
+from retriever.thesaurus import EMPTY as EMPTY_THESAURUS
+from retriever.thesaurus import Thesaurus
 
 Mode = Literal["hybrid", "dense", "bm25"]
 MODES: tuple[str, ...] = ("hybrid", "dense", "bm25")
@@ -164,6 +167,8 @@ class Searcher:
             cited = {key for ref in letter.references for key in _letter_keys(ref.doc_no)}
             for key in cited:
                 self._citing.setdefault(key, []).append(letter)
+        self.thesaurus = (Thesaurus.load(settings.thesaurus_path or THESAURUS_PATH)
+                          if settings.query_expansion else EMPTY_THESAURUS)
         self._senders = SenderNames(self._letters.values())
         self._addressees = AddresseeNames(self._letters.values())
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="bm25")
@@ -395,7 +400,8 @@ class Searcher:
         terms = question_terms(text)
         if not terms:
             return 1.0
-        covered = coverage(terms, self.token_set(self.position[lexical[0]]), self.idf)
+        covered = coverage(terms, self.token_set(self.position[lexical[0]]), self.idf,
+                           self.term_alternatives(text))
         return weak if covered < self.settings.weak_lexical_coverage else 1.0
 
     def _prefer_named_sender(self, text: str, fused: list[tuple[str, float]],
@@ -491,7 +497,15 @@ class Searcher:
 
     def _bm25_search(self, text: str, depth: int,
                      allowed: np.ndarray | None) -> list[tuple[str, float]]:
-        return self.bm25.search(query_tokens(text), depth, allowed=allowed)
+        tokens = query_tokens(text)
+        extra = self.thesaurus.expansion_tokens(tokens)
+        weights = [1.0] * len(tokens) + [self.settings.expansion_weight] * len(extra)
+        return self.bm25.search(tokens + extra, depth, allowed=allowed, weights=weights)
+
+    def term_alternatives(self, text: str) -> dict[str, list[frozenset[str]]]:
+        """Official wordings that count for the question's everyday ones in word overlap
+        (`retriever.terms.coverage`)."""
+        return self.thesaurus.alternatives(tokenize(text))
 
     def _citation_hits(self, citation: Citation | None, allowed: np.ndarray | None,
                        fused: list[tuple[str, float]]) -> list[tuple[str, float]]:

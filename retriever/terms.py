@@ -13,10 +13,15 @@ the Searcher's (`Searcher.idf`, `retriever.idf`), computed once per loaded index
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from indexer.thai_tokens import INTERROGATIVES, tokenize
 from retriever.idf import Idf
 
-__all__ = ["QUESTION_WORDS", "Idf", "coverage", "question_terms"]
+__all__ = ["QUESTION_WORDS", "Alternatives", "Idf", "coverage", "question_terms"]
+
+# Per question term, the official wordings (token sets) that count for it.
+Alternatives = Mapping[str, Sequence[frozenset[str]]]
 
 QUESTION_WORDS = INTERROGATIVES | frozenset({
     "ว่า", "คือ", "ครับ", "ค่ะ", "คะ", "นะ", "จะ", "ได้", "ต้อง", "ควร", "ให้", "ที่",
@@ -34,9 +39,28 @@ def question_terms(question: str) -> list[str]:
     return list(seen)
 
 
-def coverage(terms: list[str], tokens: frozenset[str] | set[str], idf: Idf) -> float:
-    """Share of the question's IDF weight whose terms appear in `tokens` (0..1)."""
-    total = sum(idf(t) for t in terms)
+def coverage(terms: list[str], tokens: frozenset[str] | set[str], idf: Idf,
+             alternatives: Alternatives | None = None) -> float:
+    """Share of the question's IDF weight whose terms appear in `tokens` (0..1).
+
+    A term with `alternatives` (official wordings of an everyday one,
+    `retriever.thesaurus`) also counts as present when all tokens of one of them are,
+    and weighs no more than its most common official wording: "อปท." means
+    องค์กรปกครองส่วนท้องถิ่น, a word of most circulars, not a word never seen (the
+    largest weight), which would drown the question's other terms.
+    """
+    options = alternatives or {}
+    weights = [_weight(t, options.get(t, ()), idf) for t in terms]
+    total = sum(weights)
     if total <= 0:
         return 0.0
-    return sum(idf(t) for t in terms if t in tokens) / total
+    return sum(w for t, w in zip(terms, weights, strict=True) if t in tokens or any(
+        official <= tokens for official in options.get(t, ()))) / total
+
+
+def _weight(term: str, officials: Sequence[frozenset[str]], idf: Idf) -> float:
+    own = idf(term)
+    if not officials:
+        return own
+    # An official wording weighs what its most telling word does.
+    return min(own, min(max(idf(t) for t in official) for official in officials))

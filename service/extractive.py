@@ -51,7 +51,7 @@ from indexer.thai_tokens import tokenize
 from retriever.answer_types import asked_letter_facts
 from retriever.query import find_citation
 from retriever.search import OPENING_FACTS, Searcher
-from retriever.terms import Idf, coverage, question_terms
+from retriever.terms import Alternatives, Idf, coverage, question_terms
 from service.letter_facts import letter_facts
 from service.relevance import hit_tokens, own_tokens
 
@@ -169,7 +169,8 @@ def extractive_answer(searcher: Searcher, question: str, hits: list[Hit]) -> tup
     return text, markers
 
 
-def answering_markers(searcher: Searcher, terms: list[str], hits: list[Hit]) -> list[int]:
+def answering_markers(searcher: Searcher, terms: list[str], hits: list[Hit],
+                      alternatives: Alternatives | None = None) -> list[int]:
     """Markers of the passages to quote: the top one, and any covering the terms as well.
 
     A sub-item of the top passage ("1.1" under row "1") is judged on its own words:
@@ -183,7 +184,7 @@ def answering_markers(searcher: Searcher, terms: list[str], hits: list[Hit]) -> 
     top = hits[0]
     shares = [coverage(terms, own_tokens(searcher, hit)
                        if searcher.is_under(hit.chunk_id, top.chunk_id)
-                       else hit_tokens(searcher, hit), idf)
+                       else hit_tokens(searcher, hit), idf, alternatives)
               for hit in hits[:MAX_PASSAGES]]
     return [marker for marker, share in enumerate(shares, 1)
             if marker == 1 or share >= shares[0]]
@@ -192,10 +193,11 @@ def answering_markers(searcher: Searcher, terms: list[str], hits: list[Hit]) -> 
 def _best_sentences(searcher: Searcher, question: str, hits: list[Hit]) -> list[_Sentence]:
     idf = searcher.idf
     terms = question_terms(question)
+    alternatives = searcher.term_alternatives(question)
     candidates: list[_Sentence] = []
-    for marker in answering_markers(searcher, terms, hits):
+    for marker in answering_markers(searcher, terms, hits, alternatives):
         for sentence in _sentences(hits[marker - 1], marker):
-            share = coverage(terms, sentence.tokens, idf)
+            share = coverage(terms, sentence.tokens, idf, alternatives)
             if share < MIN_SHARE:
                 continue
             sentence.score = (share + RANK_BONUS / marker
@@ -207,7 +209,7 @@ def _best_sentences(searcher: Searcher, question: str, hits: list[Hit]) -> list[
     # contact item says "หมายเลขโทรศัพท์", and three runners-up sharing more words
     # took all the places). Dev citation F1 0.761 -> 0.770, none lower.
     first = next((s for s in candidates if s.marker == 1), None) or _closest(
-        _sentences(hits[0], 1), terms, idf)
+        _sentences(hits[0], 1), terms, idf, alternatives)
     taken = [first] if first is not None else []
     size = len(first.text) if first is not None else 0
     for sentence in candidates:
@@ -223,8 +225,10 @@ def _best_sentences(searcher: Searcher, question: str, hits: list[Hit]) -> list[
     return taken
 
 
-def _closest(sentences: list[_Sentence], terms: list[str], idf: Idf) -> _Sentence | None:
+def _closest(sentences: list[_Sentence], terms: list[str], idf: Idf,
+             alternatives: Alternatives) -> _Sentence | None:
     """The sentence covering most of the question, the earliest of equals (the opening
     when none carries a term); None for a passage with no sentence (a bare "(๑)")."""
-    return max(sentences, key=lambda s: (coverage(terms, s.tokens, idf), -s.position),
+    return max(sentences, key=lambda s: (coverage(terms, s.tokens, idf, alternatives),
+                                         -s.position),
                default=None)

@@ -148,3 +148,20 @@ def test_streamed_tokens_index_the_same_as_lists(index: BM25Index) -> None:
     assert streamed.document_frequencies() == index.document_frequencies()
     with pytest.raises(ValueError, match="token lists"):
         BM25Index.build((tokenize(t) for t in CHUNKS.values()), IDS[:-1])
+
+
+def test_token_weights_scale_each_tokens_share(index: BM25Index) -> None:
+    tokens = tokenize("ยาเสพติด การท่องเที่ยวชุมชน")
+    plain = dict(index.search(tokens, k=5))
+    weighted = dict(index.search(tokens, k=5, weights=[1.0] * len(tokens)))
+    assert weighted == pytest.approx(plain)
+    # Drugs at half weight: the drugs item scores half, the tourism item as before.
+    drugs, tourism = tokenize("ยาเสพติด"), tokenize("การท่องเที่ยวชุมชน")
+    halved = index.search(drugs + tourism, k=5,
+                          weights=[0.5] * len(drugs) + [1.0] * len(tourism))
+    assert dict(halved)["1.2"] == pytest.approx(plain["1.2"] / 2)
+    assert dict(halved)["1.4"] == pytest.approx(plain["1.4"])
+    # An unknown token and its weight are dropped together.
+    assert index.search(["ไม่มีคำนี้", *drugs], k=5, weights=[9.0, 1.0]) == index.search(drugs, k=5)
+    with pytest.raises(ValueError, match="weights"):
+        index.search(drugs, k=5, weights=[1.0, 1.0, 1.0])

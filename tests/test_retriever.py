@@ -473,9 +473,13 @@ def test_real_model_hybrid_finds_directives(tmp_path_factory: pytest.TempPathFac
     assert searcher.lexical_weight(paraphrase, lexical) == settings.weak_lexical_weight
     top = searcher.search(paraphrase, k=5)[0]
     assert top.doc_no == "มท 0211.6/ว 339" and top.item in {"1", "1.1", "1.3"}
-    full_weight = Searcher(index_dir, real_embedder,
-                           settings.model_copy(update={"weak_lexical_weight": 1.0}))
+    # (Without the thesaurus: its คนติดยา -> ผู้ติดยาเสพติด now lets BM25 find ว 339 too.)
+    full_weight = Searcher(index_dir, real_embedder, settings.model_copy(
+        update={"weak_lexical_weight": 1.0, "query_expansion": False}))
     assert full_weight.search(paraphrase, k=5)[0].doc_no != "มท 0211.6/ว 339"
+    expanded = Searcher(index_dir, real_embedder,
+                        settings.model_copy(update={"weak_lexical_weight": 1.0}))
+    assert expanded.search(paraphrase, k=5)[0].doc_no == "มท 0211.6/ว 339"
 
 
 @pytest.mark.integration
@@ -524,3 +528,18 @@ def test_an_addressee_most_letters_share_names_none_of_them() -> None:
     # Among few letters, the same share still tells them apart.
     few = AddresseeNames([*letters[:2], letters[-1]])
     assert few.letters_named("หนังสือที่แจ้งผู้ว่าราชการจังหวัด") == {"g0", "g1"}
+
+
+def test_an_everyday_word_finds_the_official_wording(seed_searcher: Searcher) -> None:
+    """The circulars say ข่าวปลอม (Fake News) and กล้องโทรทัศน์วงจรปิด; people type
+    เฟคนิวส์ and กล้องวงจรปิด (`retriever/thesaurus.tsv`)."""
+    top = seed_searcher.search("เฟคนิวส์", k=3, mode="bm25")
+    assert top and "ข่าวปลอม" in top[0].text
+    assert "กล้องโทรทัศน์วงจรปิด" in seed_searcher.search("กล้องวงจรปิด", k=1, mode="bm25")[0].text
+    index_dir = seed_searcher.version_dir.parent
+    plain = Searcher(index_dir, HashEmbedder(),
+                     Settings(index_dir=index_dir, weak_lexical_weight=1.0, query_expansion=False))
+    try:
+        assert plain.search("เฟคนิวส์", k=3, mode="bm25") == []
+    finally:
+        plain.close()

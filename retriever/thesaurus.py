@@ -1,0 +1,120 @@
+"""Everyday Thai wordings and the circulars' official ones, for query expansion.
+
+Officials and citizens ask in everyday Thai ("น้ำท่วม", "อปท.", "ชาวบ้าน"), the circulars
+answer in official register ("อุทกภัย", "องค์กรปกครองส่วนท้องถิ่น", "ประชาชน"). Such a
+question shares few words with the item that answers it, so BM25 misses it and the
+word-overlap relevance check refuses it. The thesaurus (`thesaurus.tsv` beside this
+module, one `everyday<TAB>official|official` entry per line) lets a question's
+everyday wording also match its official wordings:
+
+* BM25 adds the official wordings' tokens to the query (`expansion_tokens`);
+* the IDF-weighted coverage of a question term counts it as present in a passage
+  that holds all tokens of one of its official wordings (`alternatives`).
+
+Matching is on tokens (`indexer.thai_tokens.tokenize`), both sides segmented the
+same way, so "หมอ" matches the word หมอ and not the start of หมอก. An everyday
+wording of several tokens matches only as a contiguous run in the question.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from indexer.thai_tokens import tokenize
+
+DEFAULT_PATH = Path(__file__).with_name("thesaurus.tsv")
+
+
+class ThesaurusError(ValueError):
+    """A thesaurus file that cannot be read; names the file and line."""
+
+
+@dataclass(frozen=True)
+class Match:
+    """One everyday wording found in a question: its tokens' span and official forms."""
+
+    start: int
+    end: int
+    officials: tuple[tuple[str, ...], ...]
+
+
+class Thesaurus:
+    """Everyday wordings (as token runs) to their official wordings (token runs)."""
+
+    def __init__(self, entries: Mapping[tuple[str, ...], Sequence[tuple[str, ...]]]) -> None:
+        self._entries = {key: tuple(values) for key, values in entries.items() if key and values}
+        self._longest = max((len(key) for key in self._entries), default=0)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @classmethod
+    def load(cls, path: Path = DEFAULT_PATH) -> Thesaurus:
+        """Read a TSV thesaurus; `#` starts a comment line, blank lines are skipped."""
+        entries: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as error:
+            raise ThesaurusError(f"{path}: cannot read the thesaurus ({error})") from None
+        for number, line in enumerate(lines, 1):
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            everyday, tab, officials = line.partition("\t")
+            key = tuple(tokenize(everyday))
+            values = [tuple(tokenize(o)) for o in officials.split("|") if o.strip()]
+            values = [v for v in values if v and v != key]
+            if not tab or not key or not values:
+                raise ThesaurusError(
+                    f"{path}:{number}: expected 'everyday<TAB>official|official', "
+                    f"got {line!r}")
+            known = entries.setdefault(key, [])
+            known.extend(v for v in values if v not in known)
+        return cls(entries)
+
+    def entries(self) -> dict[tuple[str, ...], tuple[tuple[str, ...], ...]]:
+        """Every everyday wording's tokens and its official wordings' tokens."""
+        return dict(self._entries)
+
+    def matches(self, tokens: Sequence[str]) -> list[Match]:
+        """Everyday wordings in the token list, longest first at each position and
+        never overlapping ("ผู้ว่าฯ" as one wording, not "ผู้" and "ว่า")."""
+        found: list[Match] = []
+        start = 0
+        while start < len(tokens):
+            for length in range(min(self._longest, len(tokens) - start), 0, -1):
+                officials = self._entries.get(tuple(tokens[start:start + length]))
+                if officials:
+                    found.append(Match(start, start + length, officials))
+                    start += length
+                    break
+            else:
+                start += 1
+        return found
+
+    def expansion_tokens(self, tokens: Sequence[str]) -> list[str]:
+        """Tokens of the official wordings of the everyday ones in `tokens`, each once
+        and none already among `tokens`, in the order found."""
+        present = set(tokens)
+        extra: dict[str, None] = {}
+        for match in self.matches(tokens):
+            for official in match.officials:
+                for token in official:
+                    if token not in present:
+                        extra.setdefault(token, None)
+        return list(extra)
+
+    def alternatives(self, tokens: Sequence[str]) -> dict[str, list[frozenset[str]]]:
+        """For each token inside an everyday wording: the official wordings (token sets)
+        whose presence in a passage counts as that token's presence."""
+        found: dict[str, list[frozenset[str]]] = {}
+        for match in self.matches(tokens):
+            options = [frozenset(official) for official in match.officials]
+            for token in tokens[match.start:match.end]:
+                known = found.setdefault(token, [])
+                known.extend(o for o in options if o not in known)
+        return found
+
+
+EMPTY = Thesaurus({})
