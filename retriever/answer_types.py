@@ -26,9 +26,13 @@ answers "มีกี่ด้าน" by listing (๑) ... (๒) ..., rarely by 
 
 A question may also ask about the letter itself rather than its directives: its
 date, signer, cited letters, enclosures, contact or addressees (`asked_letter_facts`). Search
-puts a letter's opening paragraph first for the signer and cited letters
-(`retriever.search`), and the answerer states the asked facts from the letter's
-header (`service.letter_facts`).
+puts a letter's opening paragraph first for the signer, cited letters and addressees,
+and for the letter's own date when its header has a readable one (`retriever.search`);
+the answerer states the asked facts from the letter's header (`service.letter_facts`).
+
+A day ("จัดวันไหน") or a due day ("ภายในวันที่เท่าไร", "ทุกวันที่เท่าไร") is asked for in
+the same spirit as a figure (`asked_day` / `states_day`): the answerer counts only
+passages naming a day, or setting one for a due day.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from typing import Literal
 
 from indexer.normalize import index_form
 from indexer.thai_dates import MONTHS_ABBR, MONTHS_FULL
+from indexer.thai_tokens import tokenize
 
 AnswerKind = Literal["date", "amount"]
 
@@ -80,6 +85,74 @@ _NUMBER = rf"(?:{_DIGIT}|{_NUMBER_WORDS})"
 # "ปี ๒๕๖๘ วันที่ ๗" is a date, not a count of days; a star rating ("OTOP ๕ ดาว") is not
 # "ดาวน์โหลด".
 _UNIT_AFTER = {"วัน": "(?!ที่)", "ดาว": "(?!น์)"}
+
+
+# A day asked for ("จัดวันไหน"), not a month or a period: only a passage naming a day
+# ("วันที่ ๒๐", "๖ พฤศจิกายน") can answer it. A deadline or a recurring day ("ภายใน
+# วันที่เท่าไร", "ทุกวันที่เท่าไร") only one that sets it ("ภายในวันที่ ๓๑ ตุลาคม", "ทุกวันที่
+# ๒๐"): a passage dating the meeting it reports does not.
+DayAsked = Literal["day", "deadline"]
+ASKS_DEADLINE = re.compile(r"(?:ภายใน|ทุก|ก่อน)\s?วัน(?:ที่|ไหน|ใด)")
+ASKS_DAY = re.compile(r"วันที่\s?(?:เท่าไ|ใด)|วันไหน|วันใด")
+STATES_DAY = re.compile(rf"วันที่\s*{_DIGIT}|{_DIGIT}{{1,2}}\s*(?:{_MONTHS})")
+STATES_DEADLINE = re.compile(
+    rf"(?:ภายใน|ทุก|ก่อน)\s*(?:วันที่\s*{_DIGIT}|{_DIGIT}{{1,2}}\s*(?:{_MONTHS}))")
+
+
+def asked_day(question: str) -> DayAsked | None:
+    """"deadline" when the question asks by which day or on which day of each period
+    something is due, "day" when it asks on which day something is, else None. Not for
+    the letter's own date, which its header states (`asked_letter_facts`)."""
+    text = index_form(question)
+    if "date" in asked_letter_facts(question):
+        return None
+    if ASKS_DEADLINE.search(text):
+        return "deadline"
+    return "day" if ASKS_DAY.search(text) else None
+
+
+def states_day(asked: DayAsked, text: str) -> bool:
+    """Whether the text names a day ("วันที่ ๒๐", "๖ พฤศจิกายน ๒๕๖๓"), or for a deadline
+    sets one ("ภายในวันที่ ๓๑ ตุลาคม", "ทุกวันที่ ๒๐")."""
+    pattern = STATES_DEADLINE if asked == "deadline" else STATES_DAY
+    return pattern.search(text) is not None
+
+
+# A rate ("เดือนละกี่บาท", "ครัวเรือนละกี่บาท", "มื้อละไม่เกินกี่บาท"): a figure per month,
+# household, meal. Only a passage stating a figure per the same thing can give it
+# ("เดือนละ ๖๐๐ บาท", "๕๐ บาทต่อมื้อ"); one stating a sum or an average cannot.
+_RATE_MARK = "ละ"
+_RATE_LEAD = frozenset({"ไม่", "เกิน", "ต่ำ", "กว่า", "น้อย", "ประมาณ"})
+_ASKING = frozenset({"กี่", "เท่าไร", "เท่าไหร่", "เท่าใด"})
+_AT_MOST = r"(?:ไม่เกิน|ไม่ต่ำกว่า|ไม่น้อยกว่า|ประมาณ|จำนวน)?"
+
+
+def asked_rate(question: str) -> str | None:
+    """What the question asks a figure per ("เดือน" for "ได้เดือนละกี่บาท"), or None."""
+    tokens = tokenize(question)
+    for index, token in enumerate(tokens):
+        if token == _RATE_MARK and index > 0:
+            per = tokens[index - 1]
+        elif token.endswith(_RATE_MARK) and len(token) > len(_RATE_MARK) + 1:
+            per = token.removesuffix(_RATE_MARK)  # newmm keeps "คนละ" whole
+        else:
+            continue
+        following = [t for t in tokens[index + 1:index + 5] if t not in _RATE_LEAD]
+        if following and following[0] in _ASKING:
+            return per
+    return None
+
+
+@lru_cache(maxsize=64)
+def _states_rate_re(per: str) -> re.Pattern[str]:
+    name = re.escape(per)
+    return re.compile(rf"{name}\s*{_RATE_MARK}\s*{_AT_MOST}\s*{_NUMBER}"
+                      rf"|{_NUMBER}[^\n]{{0,24}}?(?:ต่อ|/)\s*{name}")
+
+
+def states_rate(per: str, text: str) -> bool:
+    """Whether the text states a figure per `per` ("เดือนละ ๖๐๐ บาท", "๕๐ บาท/มื้อ")."""
+    return _states_rate_re(per).search(text) is not None
 
 
 def asked_unit(question: str) -> str | None:

@@ -54,7 +54,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from circulars.models import Answer, Hit
-from retriever.answer_types import MONEY_UNIT, asked_unit
+from retriever.answer_types import MONEY_UNIT, asked_day, asked_rate, asked_unit
 from retriever.search import Filters, Searcher
 from service.citations import citation_for
 from service.extractive import extractive_answer
@@ -114,6 +114,17 @@ def _not_relevant_note(question: str, score: float, threshold: float) -> str:
     elif unit is not None:
         note += (f"; คำถามถามจำนวน{unit} จึงนับเฉพาะข้อความที่ระบุตัวเลขเป็น{unit} / the "
                  f"question asks for a number of {unit}, so only passages stating one count")
+    per = asked_rate(question)
+    if per is not None:
+        note += (f"; คำถามถามอัตรา{per}ละ จึงนับเฉพาะข้อความที่ระบุอัตรา{per}ละ / the question "
+                 f"asks for a figure per {per}, so only passages stating one count")
+    day = asked_day(question)
+    if day == "deadline":
+        note += ("; คำถามถามกำหนดวัน จึงนับเฉพาะข้อความที่กำหนดวันที่ / the question asks for a "
+                 "due day, so only passages setting one count")
+    elif day == "day":
+        note += ("; คำถามถามวันที่ จึงนับเฉพาะข้อความที่ระบุวันที่ / the question asks for a "
+                 "day, so only passages naming one count")
     return note
 
 

@@ -12,7 +12,15 @@ import pytest
 from circulars.models import Hit
 from indexer.build import build_index
 from indexer.sentences import split_sentences
-from retriever.answer_types import asked_letter_facts, asked_unit, states_unit
+from retriever.answer_types import (
+    asked_day,
+    asked_letter_facts,
+    asked_rate,
+    asked_unit,
+    states_day,
+    states_rate,
+    states_unit,
+)
 from retriever.query import QueryError
 from retriever.search import Filters, Searcher
 from retriever.terms import coverage, question_terms
@@ -352,12 +360,13 @@ def test_a_figure_is_answered_only_from_a_passage_stating_one_in_its_unit(
     # The passages cover the question's words well enough, yet none can give the figure.
     hits = searcher.search(question, k=5)
     terms, idf = question_terms(question), searcher.idf
-    assert max(coverage(terms, hit_tokens(searcher, hit), idf) for hit in hits) >= (
-        DEFAULT_MIN_SCORE)
+    alternatives = searcher.term_alternatives(question)
+    assert max(coverage(terms, hit_tokens(searcher, hit), idf, alternatives)
+               for hit in hits) >= DEFAULT_MIN_SCORE
     stating = [hit for hit in hits if states_unit(unit, hit.text)]
     assert relevance(searcher, question, hits) == pytest.approx(max(
-        (coverage(terms, hit_tokens(searcher, hit), idf) for hit in stating), default=0.0),
-        abs=1e-4)
+        (coverage(terms, hit_tokens(searcher, hit), idf, alternatives) for hit in stating),
+        default=0.0), abs=1e-4)
     result = answer_question(searcher, question)
     assert result.not_found and result.citations == []
     assert warning in result.warnings[-1]
@@ -690,3 +699,47 @@ def test_module_constants() -> None:
     assert 0.0 < DEFAULT_MIN_SCORE < 1.0
     assert NOT_FOUND_TEXT == "ไม่พบข้อมูลในหนังสือเวียนที่มีอยู่"
     assert Path(__file__).name == "test_answer.py"
+
+
+@pytest.mark.parametrize(("question", "asked"), [
+    ("ต้องเบิกจ่ายเงินช่วยเหลือให้เสร็จภายในวันที่เท่าไร", "deadline"),
+    ("ให้ท้องถิ่นอำเภอรายงานผลให้จังหวัดทุกวันที่เท่าไร", "deadline"),
+    ("ประชุมมอบนโยบายจัดวันไหน", "day"),
+    ("หนังสือ ว 10303 ลงวันที่เท่าไร", None),  # the letter's own date: its header
+    ("ต้องรายงานภายในกี่วัน", None),  # a number of days (`asked_unit`)
+])
+def test_the_day_a_question_asks_for(question: str, asked: str | None) -> None:
+    assert asked_day(question) == asked
+
+
+def test_a_deadline_is_answered_only_from_a_passage_setting_one(searcher: Searcher) -> None:
+    # ว 38028 dates the meeting it reports ("๖ พฤศจิกายน ๒๕๖๓") but sets no reporting day.
+    assert states_day("day", "เมื่อวันศุกร์ที่ ๖ พฤศจิกายน ๒๕๖๓")
+    assert not states_day("deadline", "เมื่อวันศุกร์ที่ ๖ พฤศจิกายน ๒๕๖๓")
+    assert states_day("deadline", "รายงานผลให้จังหวัดทราบ ทุกวันที่ ๒๐ ของเดือน")
+    missing = answer_question(searcher, "จังหวัดเชียงใหม่กำหนดให้อำเภอรายงานผลการดำเนินการ"
+                                        "ภารกิจสำคัญตามสรุปนโยบายของรองนายกฯ ภายในวันที่เท่าไรของทุกเดือน")
+    assert missing.not_found and "asks for a due day" in missing.warnings[-1]
+    found = answer_question(searcher, "จังหวัดชัยภูมิให้ท้องถิ่นอำเภอรายงานผลการดำเนินงาน "
+                                      "Soft Power ให้จังหวัดทุกวันที่เท่าไร")
+    assert not found.not_found and "๒๐" in found.answer
+
+
+@pytest.mark.parametrize(("question", "per"), [
+    ("เบี้ยยังชีพผู้สูงอายุปี 2568 ได้เดือนละกี่บาท", "เดือน"),
+    ("ค่าอาหารกล่อง อปท. เบิกจ่ายได้มื้อละไม่เกินกี่บาท", "มื้อ"),
+    ("ให้เงินทุนคนละเท่าไร", "คน"),
+    ("แต่ละจังหวัดต้องรายงานกี่ครั้ง", None),  # แต่ละ: each, not a rate
+    ("งบประมาณทั้งหมดกี่บาท", None),
+])
+def test_the_rate_a_question_asks_for(question: str, per: str | None) -> None:
+    assert asked_rate(question) == per
+
+
+def test_a_rate_is_answered_only_from_a_passage_stating_one(searcher: Searcher) -> None:
+    assert states_rate("เดือน", "ได้รับเบี้ยยังชีพเดือนละ ๖๐๐ บาท")
+    assert states_rate("มื้อ", "ค่าอาหารไม่เกิน ๕๐ บาทต่อมื้อ")
+    # ว 19355 states an average income ("๓๘,๐๐๐ บาท"), not a monthly allowance.
+    assert not states_rate("เดือน", "ถือเอาค่าเฉลี่ยของรายได้ ๓๘,๐๐๐ บาท เป็นเกณฑ์")
+    result = answer_question(searcher, "เบี้ยยังชีพผู้สูงอายุปี 2568 ได้เดือนละกี่บาท")
+    assert result.not_found and "a figure per เดือน" in result.warnings[-1]
