@@ -155,6 +155,25 @@ def states_rate(per: str, text: str) -> bool:
     return _states_rate_re(per).search(text) is not None
 
 
+# Who holds a role ("มีใครเป็นหัวหน้าคณะทำงาน", "ประธานคือใคร"): only a passage that
+# mentions the role can name its holder; one about the body it heads cannot.
+ROLES = ("รองประธาน", "ประธาน", "หัวหน้า", "เลขานุการ")
+_ROLE = "|".join(ROLES)
+ASKS_ROLE = re.compile(rf"(?:ใคร|ผู้ใด)\s?(?:เป็น|ดำรงตำแหน่ง)\s?({_ROLE})"
+                       rf"|({_ROLE})\S{{0,40}}?\s?(?:คือ|เป็น)\s?(?:ใคร|ผู้ใด)")
+
+
+def asked_role(question: str) -> str | None:
+    """The role whose holder the question asks for ("หัวหน้า"), or None."""
+    match = ASKS_ROLE.search(index_form(question))
+    return (match.group(1) or match.group(2)) if match else None
+
+
+def states_role(role: str, text: str) -> bool:
+    """Whether the text mentions the role at all."""
+    return role in text
+
+
 def asked_unit(question: str) -> str | None:
     """The unit the question asks a number of: บาท for money ("วงเงินเท่าไร", "กี่บาท"),
     another of `UNITS` for a count ("ภายในกี่วัน", "ร้อยละเท่าไร"), else None."""

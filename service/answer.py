@@ -54,7 +54,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from circulars.models import Answer, Hit
-from retriever.answer_types import MONEY_UNIT, asked_day, asked_rate, asked_unit
+from retriever.answer_types import MONEY_UNIT, asked_day, asked_rate, asked_role, asked_unit
 from retriever.search import Filters, Searcher
 from service.citations import citation_for
 from service.extractive import extractive_answer
@@ -118,6 +118,10 @@ def _not_relevant_note(question: str, score: float, threshold: float) -> str:
     if per is not None:
         note += (f"; คำถามถามอัตรา{per}ละ จึงนับเฉพาะข้อความที่ระบุอัตรา{per}ละ / the question "
                  f"asks for a figure per {per}, so only passages stating one count")
+    role = asked_role(question)
+    if role is not None:
+        note += (f"; คำถามถามผู้ดำรงตำแหน่ง{role} จึงนับเฉพาะข้อความที่กล่าวถึง{role} / the "
+                 f"question asks who holds the role {role}, so only passages naming it count")
     day = asked_day(question)
     if day == "deadline":
         note += ("; คำถามถามกำหนดวัน จึงนับเฉพาะข้อความที่กำหนดวันที่ / the question asks for a "

@@ -16,6 +16,7 @@ from retriever.answer_types import (
     asked_day,
     asked_letter_facts,
     asked_rate,
+    asked_role,
     asked_unit,
     states_day,
     states_rate,
@@ -743,3 +744,21 @@ def test_a_rate_is_answered_only_from_a_passage_stating_one(searcher: Searcher) 
     assert not states_rate("เดือน", "ถือเอาค่าเฉลี่ยของรายได้ ๓๘,๐๐๐ บาท เป็นเกณฑ์")
     result = answer_question(searcher, "เบี้ยยังชีพผู้สูงอายุปี 2568 ได้เดือนละกี่บาท")
     assert result.not_found and "a figure per เดือน" in result.warnings[-1]
+
+
+@pytest.mark.parametrize(("question", "role"), [
+    ("คณะทำงานแก้ไขปัญหาน้ำเสียของเชียงใหม่ มีใครเป็นหัวหน้าคณะทำงาน", "หัวหน้า"),
+    ("ประธานคณะกรรมการคือใคร", "ประธาน"),
+    ("หัวหน้าส่วนราชการต้องรายงานใคร", None),  # the role acts; its holder is not asked
+    ("จังหวัดจะเรียนเชิญนายกรัฐมนตรีเป็นประธานเปิดงานต้องทำอย่างไร", None),
+])
+def test_the_role_a_question_asks_the_holder_of(question: str, role: str | None) -> None:
+    assert asked_role(question) == role
+
+
+def test_a_role_holder_is_answered_only_from_a_passage_naming_the_role(
+        searcher: Searcher) -> None:
+    # ว 38028 has the province set up a working group, and says nothing of who heads it.
+    result = answer_question(searcher, "คณะทำงานเพื่อติดตามงานที่ผู้ว่าราชการจังหวัดเชียงใหม่"
+                                       "สั่งการ มีใครเป็นหัวหน้าคณะทำงาน")
+    assert result.not_found and "who holds" in result.warnings[-1]
