@@ -174,6 +174,36 @@ def states_role(role: str, text: str) -> bool:
     return role in text
 
 
+# Which provinces ("มีจังหวัดอะไรบ้าง"): only a passage naming provinces can list them;
+# one giving their number ("ใน ๕๗ จังหวัด") cannot.
+PROVINCES = (
+    "กรุงเทพมหานคร", "กระบี่", "กาญจนบุรี", "กาฬสินธุ์", "กำแพงเพชร", "ขอนแก่น", "จันทบุรี",
+    "ฉะเชิงเทรา", "ชลบุรี", "ชัยนาท", "ชัยภูมิ", "ชุมพร", "เชียงราย", "เชียงใหม่", "ตรัง", "ตราด",
+    "ตาก", "นครนายก", "นครปฐม", "นครพนม", "นครราชสีมา", "นครศรีธรรมราช", "นครสวรรค์",
+    "นนทบุรี", "นราธิวาส", "น่าน", "บึงกาฬ", "บุรีรัมย์", "ปทุมธานี", "ประจวบคีรีขันธ์",
+    "ปราจีนบุรี", "ปัตตานี", "พระนครศรีอยุธยา", "พะเยา", "พังงา", "พัทลุง", "พิจิตร", "พิษณุโลก",
+    "เพชรบุรี", "เพชรบูรณ์", "แพร่", "ภูเก็ต", "มหาสารคาม", "มุกดาหาร", "แม่ฮ่องสอน", "ยโสธร",
+    "ยะลา", "ร้อยเอ็ด", "ระนอง", "ระยอง", "ราชบุรี", "ลพบุรี", "ลำปาง", "ลำพูน", "เลย",
+    "ศรีสะเกษ", "สกลนคร", "สงขลา", "สตูล", "สมุทรปราการ", "สมุทรสงคราม", "สมุทรสาคร",
+    "สระแก้ว", "สระบุรี", "สิงห์บุรี", "สุโขทัย", "สุพรรณบุรี", "สุราษฎร์ธานี", "สุรินทร์",
+    "หนองคาย", "หนองบัวลำภู", "อ่างทอง", "อำนาจเจริญ", "อุดรธานี", "อุตรดิตถ์", "อุทัยธานี",
+    "อุบลราชธานี",
+)
+ASKS_PROVINCES = re.compile(
+    r"จังหวัด\s?(?:อะไร|ใด|ไหน)\s?บ้าง|(?:มี|ได้แก่)\s?จังหวัด\s?(?:อะไร|ใด|ไหน)")
+_PROVINCE_RE = re.compile("|".join(sorted(PROVINCES, key=len, reverse=True)))
+
+
+def asks_provinces(question: str) -> bool:
+    """Whether the question asks which provinces ("มีจังหวัดอะไรบ้าง")."""
+    return ASKS_PROVINCES.search(index_form(question)) is not None
+
+
+def names_provinces(text: str) -> bool:
+    """Whether the text names at least two provinces: a list, not one's own name."""
+    return len(set(_PROVINCE_RE.findall(text))) >= 2
+
+
 def asked_unit(question: str) -> str | None:
     """The unit the question asks a number of: บาท for money ("วงเงินเท่าไร", "กี่บาท"),
     another of `UNITS` for a count ("ภายในกี่วัน", "ร้อยละเท่าไร"), else None."""

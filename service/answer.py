@@ -54,7 +54,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from circulars.models import Answer, Hit
-from retriever.answer_types import MONEY_UNIT, asked_day, asked_rate, asked_role, asked_unit
+from retriever.answer_types import (
+    MONEY_UNIT,
+    asked_day,
+    asked_rate,
+    asked_role,
+    asked_unit,
+    asks_provinces,
+)
 from retriever.search import Filters, Searcher
 from service.citations import citation_for
 from service.extractive import extractive_answer
@@ -122,6 +129,9 @@ def _not_relevant_note(question: str, score: float, threshold: float) -> str:
     if role is not None:
         note += (f"; คำถามถามผู้ดำรงตำแหน่ง{role} จึงนับเฉพาะข้อความที่กล่าวถึง{role} / the "
                  f"question asks who holds the role {role}, so only passages naming it count")
+    if asks_provinces(question):
+        note += ("; คำถามถามว่าจังหวัดใดบ้าง จึงนับเฉพาะข้อความที่ระบุชื่อจังหวัด / the question "
+                 "asks which provinces, so only passages naming them count")
     day = asked_day(question)
     if day == "deadline":
         note += ("; คำถามถามกำหนดวัน จึงนับเฉพาะข้อความที่กำหนดวันที่ / the question asks for a "

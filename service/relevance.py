@@ -65,8 +65,9 @@ passages passed on the date of the meeting they report. Dev: not-found accuracy
 rate ("เดือนละกี่บาท") counts only passages stating a figure per the same thing
 (`asked_rate`, `states_rate`), not a sum or an average: 0.839 -> 0.871. And a
 question for who holds a role ("มีใครเป็นหัวหน้าคณะทำงาน") counts only passages that
-mention the role (`asked_role`): 0.871 -> 0.903. These filters apply before the
-closeness rules, which read meaning and not the detail asked.
+mention the role (`asked_role`): 0.871 -> 0.903; "มีจังหวัดอะไรบ้าง" only passages
+naming provinces, not counting them (`asks_provinces`): 0.903 -> 0.935. These filters
+apply before the closeness rules, which read meaning and not the detail asked.
 """
 
 from __future__ import annotations
@@ -82,6 +83,8 @@ from retriever.answer_types import (
     asked_rate,
     asked_role,
     asked_unit,
+    asks_provinces,
+    names_provinces,
     states_day,
     states_rate,
     states_role,
@@ -152,6 +155,8 @@ def relevance(searcher: Searcher, question: str, hits: list[Hit],
     role = asked_role(question)
     if role is not None:
         candidates = [hit for hit in candidates if states_role(role, hit.text)]
+    if asks_provinces(question):
+        candidates = [hit for hit in candidates if names_provinces(hit.text)]
     if not terms or not candidates:
         return 0.0
     if close_enough(searcher, question, candidates[0]):

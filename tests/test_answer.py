@@ -18,6 +18,8 @@ from retriever.answer_types import (
     asked_rate,
     asked_role,
     asked_unit,
+    asks_provinces,
+    names_provinces,
     states_day,
     states_rate,
     states_unit,
@@ -762,3 +764,16 @@ def test_a_role_holder_is_answered_only_from_a_passage_naming_the_role(
     result = answer_question(searcher, "คณะทำงานเพื่อติดตามงานที่ผู้ว่าราชการจังหวัดเชียงใหม่"
                                        "สั่งการ มีใครเป็นหัวหน้าคณะทำงาน")
     assert result.not_found and "who holds" in result.warnings[-1]
+
+
+def test_which_provinces_is_answered_only_from_a_passage_naming_them(
+        searcher: Searcher) -> None:
+    assert asks_provinces("ผู้ประสบอุทกภัยที่ต้องยื่นคำขอรับเงินเยียวยา มีจังหวัดอะไรบ้าง")
+    assert not asks_provinces("จังหวัดต้องทำอะไรบ้าง")
+    assert names_provinces("จังหวัดเชียงใหม่ เชียงราย และน่าน")
+    assert not names_provinces("ผู้ได้รับผลกระทบจากอุทกภัย ใน ๕๗ จังหวัด")
+    assert not names_provinces("จังหวัดเชียงใหม่")  # a letter's own province is no list
+    # ว 10303 counts the flooded provinces (๕๗) without naming them.
+    result = answer_question(searcher, "ผู้ประสบอุทกภัยใน 57 จังหวัดที่ต้องประชาสัมพันธ์ให้"
+                                       "ยื่นคำขอรับเงินเยียวยา มีจังหวัดอะไรบ้าง")
+    assert result.not_found and "which provinces" in result.warnings[-1]
