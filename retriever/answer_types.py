@@ -57,7 +57,8 @@ ASKS: dict[AnswerKind, re.Pattern[str]] = {
     "date": re.compile(
         r"วันไหน|วันใด|วันที่เท่าไ|เมื่อไร|เมื่อไหร่|ช่วงไหน|ช่วงใด|เดือนไหน|เดือนใด"
         r"|ภายในวันที่|ภายในเดือน|กี่โมง|เวลาเท่าไ"),
-    "amount": re.compile(rf"กี่\s?บาท|{_MONEY}[^\s]{{0,24}}\s?{_HOW_MUCH}"),
+    # "ส่งยอดใช้เงินทุกวันที่เท่าไร" asks a day, not an amount: no วันที่ in between.
+    "amount": re.compile(rf"กี่\s?บาท|{_MONEY}(?:(?!วันที่)[^\s]){{0,24}}\s?{_HOW_MUCH}"),
 }
 # Passage tests run on the display text as stored, Thai or Arabic digits: bringing up
 # to 200 candidates to the index form first (PyThaiNLP's normalize) cost 140 ms a

@@ -328,6 +328,8 @@ def test_unrelated_questions_are_not_answered(searcher: Searcher, question: str)
     ("ค่าเป้าหมายคะแนน ITA เท่าไร", None),
     ("อัตลักษณ์ท้องถิ่นมีกี่ด้าน", None),  # an enumeration, answered by a list
     ("ประชุมจัดวันไหน", None),
+    ("ต้องส่งยอดใช้เงินทุกวันที่เท่าไรของเดือน", None),  # a day, not an amount
+    ("ค่าใช้จ่ายต่อเดือนเท่าไร", "บาท"),
 ])
 def test_the_unit_a_question_asks_a_number_of(question: str, unit: str | None) -> None:
     assert asked_unit(question) == unit
