@@ -210,6 +210,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     from retriever.cli import run_search
     from retriever.query import QueryError
     from retriever.search import Searcher
+    from retriever.thesaurus import ThesaurusError
 
     settings = _settings(args)
     if not args.queries and not (args.query or "").strip():
@@ -218,7 +219,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     try:
         current_version_dir(settings.index_dir)  # say "build the index" before loading a model
         searcher = Searcher(settings.index_dir, load_embedder_for(settings), settings)
-    except IndexProblem as error:
+    except (IndexProblem, ThesaurusError) as error:
         print(str(error), file=sys.stderr)
         return 2
     try:

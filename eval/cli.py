@@ -117,6 +117,7 @@ def run_eval(args: argparse.Namespace, settings: Settings, embedder: Any = None)
     """The whole command; `embedder` is loaded from the settings when not given."""
     from indexer.embedder import EmbedderNotFound
     from indexer.manifest import IndexProblem
+    from retriever.thesaurus import ThesaurusError
 
     try:
         if args.beir:
@@ -125,7 +126,7 @@ def run_eval(args: argparse.Namespace, settings: Settings, embedder: Any = None)
     except EvalInputError as error:
         _say(f"ข้อมูลนำเข้าผิดพลาด / bad input: {error}")
         return 2
-    except (IndexProblem, EmbedderNotFound) as error:
+    except (IndexProblem, EmbedderNotFound, ThesaurusError) as error:
         _say(str(error))
         return 2
 

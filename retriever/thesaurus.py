@@ -28,7 +28,7 @@ DEFAULT_PATH = Path(__file__).with_name("thesaurus.tsv")
 
 
 class ThesaurusError(ValueError):
-    """A thesaurus file that cannot be read; names the file and line."""
+    """A thesaurus file that cannot be read; names the file and line (Thai, then English)."""
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,8 @@ class Thesaurus:
         try:
             lines = path.read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError) as error:
-            raise ThesaurusError(f"{path}: cannot read the thesaurus ({error})") from None
+            raise ThesaurusError(f"{path}: อ่านไฟล์คำพ้องความหมายไม่ได้ / cannot read the "
+                                 f"thesaurus ({error})") from None
         for number, line in enumerate(lines, 1):
             if not line.strip() or line.lstrip().startswith("#"):
                 continue
@@ -67,8 +68,8 @@ class Thesaurus:
             values = [v for v in values if v and v != key]
             if not tab or not key or not values:
                 raise ThesaurusError(
-                    f"{path}:{number}: expected 'everyday<TAB>official|official', "
-                    f"got {line!r}")
+                    f"{path}:{number}: บรรทัดต้องเป็น 'คำทั่วไป<TAB>คำทางการ|คำทางการ' / "
+                    f"expected 'everyday<TAB>official|official', got {line!r}")
             known = entries.setdefault(key, [])
             known.extend(v for v in values if v not in known)
         return cls(entries)

@@ -126,6 +126,7 @@ def format_answer(answer: Any) -> str:
 def cmd_ask(args: argparse.Namespace) -> int:
     from indexer.manifest import IndexProblem, current_version_dir
     from retriever.query import validate_query
+    from retriever.thesaurus import ThesaurusError
     from service.answer import answer
     from service.state import load_service_embedder, open_searcher
 
@@ -135,7 +136,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         filters = _filters(args)
         current_version_dir(settings.index_dir)  # say "build the index" before loading a model
         searcher = open_searcher(settings, load_service_embedder(settings), warm=False)
-    except (QueryError, IndexProblem) as error:
+    except (QueryError, IndexProblem, ThesaurusError) as error:
         print(str(error), file=sys.stderr)
         return 2
     generator, notes = _generator(settings)

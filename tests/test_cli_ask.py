@@ -112,3 +112,14 @@ def test_broken_generator_is_a_warning_in_the_answer(capsys: pytest.CaptureFixtu
     assert result["generator"] == "extractive" and result["citations"]
     assert "generator openai:llama3 is unavailable" in result["warnings"][0]
     assert "CIRCULARS_GENERATOR_URL" in result["warnings"][0]
+
+
+@pytest.mark.usefixtures("fake_model")
+def test_a_broken_thesaurus_is_named_with_its_line(capsys: pytest.CaptureFixture[str],
+                                                  index_dir: Path, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    broken = tmp_path / "thesaurus.tsv"
+    broken.write_text("น้ำท่วม\tอุทกภัย\nไม่มีแท็บ\n", encoding="utf-8")
+    monkeypatch.setenv("CIRCULARS_THESAURUS_PATH", str(broken))
+    err = refused(capsys, QUESTION, "--index", str(index_dir))
+    assert f"{broken}:2" in err and has_thai(err), err
