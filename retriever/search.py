@@ -502,6 +502,11 @@ class Searcher:
         weights = [1.0] * len(tokens) + [self.settings.expansion_weight] * len(extra)
         return self.bm25.search(tokens + extra, depth, allowed=allowed, weights=weights)
 
+    def expansions(self, text: str) -> list[tuple[str, list[str]]]:
+        """The query's everyday wordings and the official wordings searched with them
+        (`retriever.thesaurus`), to show the user."""
+        return self.thesaurus.expansions(query_tokens(text))
+
     def term_alternatives(self, text: str) -> dict[str, list[frozenset[str]]]:
         """Official wordings that count for the question's everyday ones in word overlap
         (`retriever.terms.coverage`)."""

@@ -43,9 +43,12 @@ class Match:
 class Thesaurus:
     """Everyday wordings (as token runs) to their official wordings (token runs)."""
 
-    def __init__(self, entries: Mapping[tuple[str, ...], Sequence[tuple[str, ...]]]) -> None:
+    def __init__(self, entries: Mapping[tuple[str, ...], Sequence[tuple[str, ...]]],
+                 shown: Mapping[tuple[str, ...], str] | None = None) -> None:
         self._entries = {key: tuple(values) for key, values in entries.items() if key and values}
         self._longest = max((len(key) for key in self._entries), default=0)
+        # Official wordings as written in the file, for telling the user what was added.
+        self._shown = dict(shown or {})
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -54,6 +57,7 @@ class Thesaurus:
     def load(cls, path: Path = DEFAULT_PATH) -> Thesaurus:
         """Read a TSV thesaurus; `#` starts a comment line, blank lines are skipped."""
         entries: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+        shown: dict[tuple[str, ...], str] = {}
         try:
             lines = path.read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError) as error:
@@ -64,7 +68,10 @@ class Thesaurus:
                 continue
             everyday, tab, officials = line.partition("\t")
             key = tuple(tokenize(everyday))
-            values = [tuple(tokenize(o)) for o in officials.split("|") if o.strip()]
+            written = [o.strip() for o in officials.split("|") if o.strip()]
+            values = [tuple(tokenize(o)) for o in written]
+            for value, text in zip(values, written, strict=True):
+                shown.setdefault(value, text)
             values = [v for v in values if v and v != key]
             if not tab or not key or not values:
                 raise ThesaurusError(
@@ -72,7 +79,7 @@ class Thesaurus:
                     f"expected 'everyday<TAB>official|official', got {line!r}")
             known = entries.setdefault(key, [])
             known.extend(v for v in values if v not in known)
-        return cls(entries)
+        return cls(entries, shown)
 
     def entries(self) -> dict[tuple[str, ...], tuple[tuple[str, ...], ...]]:
         """Every everyday wording's tokens and its official wordings' tokens."""
@@ -106,6 +113,13 @@ class Thesaurus:
                         extra.setdefault(token, None)
         return list(extra)
 
+    def expansions(self, tokens: Sequence[str]) -> list[tuple[str, list[str]]]:
+        """Each everyday wording found (as the question spells it, in the index form)
+        with its official wordings as written in the thesaurus."""
+        return [(_joined(tokens[m.start:m.end]),
+                 [self._shown.get(o, _joined(o)) for o in m.officials])
+                for m in self.matches(tokens)]
+
     def alternatives(self, tokens: Sequence[str]) -> dict[str, list[frozenset[str]]]:
         """For each token inside an everyday wording: the official wordings (token sets)
         whose presence in a passage counts as that token's presence."""
@@ -116,6 +130,16 @@ class Thesaurus:
                 known = found.setdefault(token, [])
                 known.extend(o for o in options if o not in known)
         return found
+
+
+def _joined(tokens: Sequence[str]) -> str:
+    # Thai is written without spaces between words; Latin words keep theirs.
+    text = ""
+    for token in tokens:
+        if text and text[-1].isascii() and token[:1].isascii():
+            text += " "
+        text += token
+    return text
 
 
 EMPTY = Thesaurus({})

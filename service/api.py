@@ -20,6 +20,7 @@ from service.schemas import (
     AskResponse,
     ChunkOut,
     ChunkResponse,
+    ExpansionOut,
     HealthResponse,
     HitOut,
     LetterOut,
@@ -59,10 +60,12 @@ def _checked_id(value: str, thai: str, english: str) -> str:
 def search(body: SearchRequest, state: State) -> SearchResponse:
     """The retrieval hits for a query, with every field needed to cite them."""
     query = validate_query(body.query, state.settings.max_query_chars)
-    hits = state.searcher().search(query, k=body.k, mode=body.mode,
-                                   filters=filters_of(body.filters))
+    searcher = state.searcher()
+    hits = searcher.search(query, k=body.k, mode=body.mode, filters=filters_of(body.filters))
+    expanded = searcher.expansions(query) if body.mode != "dense" else []
     return SearchResponse(query=query, mode=body.mode, k=body.k,
-                          hits=[HitOut.of(h) for h in hits])
+                          hits=[HitOut.of(h) for h in hits],
+                          expansions=ExpansionOut.all_of(expanded))
 
 
 @router.post("/ask", response_model=AskResponse, responses=_ERRORS)
@@ -70,10 +73,11 @@ def ask(body: AskRequest, state: State) -> AskResponse:
     """A grounded Thai answer with [n] markers, its citations and the passages behind it."""
     question = validate_query(body.question, state.settings.max_query_chars)
     generator, notes = state.generator_for(body.generator)
-    result = answer(state.searcher(), question, k=body.k, filters=filters_of(body.filters),
+    searcher = state.searcher()
+    result = answer(searcher, question, k=body.k, filters=filters_of(body.filters),
                     generator=generator, min_score=state.settings.min_score, mode=body.mode,
                     notes=notes)
-    return AskResponse.of(result)
+    return AskResponse.of(result, searcher.expansions(question))
 
 
 @router.get("/letters/{letter_id:path}", response_model=LetterResponse, responses=_ERRORS)

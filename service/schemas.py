@@ -121,11 +121,25 @@ class CitationOut(BaseModel):
         return cls(**citation.to_dict())
 
 
+class ExpansionOut(BaseModel):
+    """An everyday wording of the query and the official wordings searched with it."""
+
+    wording: str
+    official: list[str]
+
+    @classmethod
+    def all_of(cls, found: list[tuple[str, list[str]]]) -> list[ExpansionOut]:
+        return [cls(wording=wording, official=official) for wording, official in found]
+
+
 class SearchResponse(BaseModel):
     query: str
     mode: str
     k: int
     hits: list[HitOut]
+    expansions: list[ExpansionOut] = Field(
+        default_factory=list, description="everyday wordings also searched as official ones "
+        "(BM25 and hybrid modes; `retriever/thesaurus.tsv`)")
 
 
 class AskResponse(BaseModel):
@@ -136,14 +150,18 @@ class AskResponse(BaseModel):
     generator: str
     warnings: list[str]
     not_found: bool
+    expansions: list[ExpansionOut] = Field(
+        default_factory=list, description="everyday wordings also matched as official ones")
 
     @classmethod
-    def of(cls, answer: Answer) -> AskResponse:
+    def of(cls, answer: Answer, expansions: list[tuple[str, list[str]]] | None = None
+           ) -> AskResponse:
         return cls(question=answer.question, answer=answer.answer,
                    citations=[CitationOut.of(c) for c in answer.citations],
                    passages=[HitOut.of(h) for h in answer.passages],
                    generator=answer.generator, warnings=answer.warnings,
-                   not_found=answer.not_found)
+                   not_found=answer.not_found,
+                   expansions=ExpansionOut.all_of(expansions or []))
 
 
 class ChunkOut(BaseModel):

@@ -62,6 +62,18 @@ def test_search_returns_citable_hits(client: TestClient) -> None:
     assert top["matched_by"][0] == "citation"
 
 
+def test_search_and_ask_say_which_official_wordings_they_added(client: TestClient) -> None:
+    body = client.post("/api/search", json={"query": "กล้องวงจรปิด", "k": 3, "mode": "bm25"}).json()
+    assert body["expansions"] == [{"wording": "กล้องวงจรปิด", "official": ["กล้องโทรทัศน์วงจรปิด"]}]
+    assert "กล้องโทรทัศน์วงจรปิด" in body["hits"][0]["text"]
+    dense = client.post("/api/search", json={"query": "ติดกล้องวงจรปิด", "mode": "dense"})
+    assert dense.json()["expansions"] == []  # dense search reads no words
+    asked = client.post("/api/ask", json={"question": "ติดกล้องวงจรปิดในพื้นที่เสี่ยง"}).json()
+    assert [e["wording"] for e in asked["expansions"]] == ["กล้องวงจรปิด"]
+    plain = client.post("/api/search", json={"query": "ยาเสพติด"}).json()
+    assert plain["expansions"] == []
+
+
 def test_search_modes_and_filters(client: TestClient) -> None:
     for mode in ("hybrid", "dense", "bm25"):
         response = client.post("/api/search", json={"query": "ยาเสพติด", "mode": mode, "k": 5})
@@ -79,7 +91,7 @@ def test_ask_answers_with_citations(client: TestClient) -> None:
     assert response.status_code == 200
     body = response.json()
     assert set(body) == {"question", "answer", "citations", "passages", "generator",
-                         "warnings", "not_found"}
+                         "warnings", "not_found", "expansions"}
     assert body["generator"] == "extractive" and body["not_found"] is False
     assert "[1]" in body["answer"] and len(body["passages"]) == 5
     citation = body["citations"][0]

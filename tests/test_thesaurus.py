@@ -74,3 +74,9 @@ def test_the_bundled_thesaurus_maps_only_to_words_of_the_circulars(
               for official in officials if not set(official) <= vocabulary]
     assert unused == []
     assert "อุทกภัย" in thesaurus.expansion_tokens(tokenize("น้ำท่วมหนัก"))
+
+
+def test_expansions_show_the_wordings_as_written(tmp_path: Path) -> None:
+    thesaurus = _thesaurus(tmp_path, "video conference\tวีดิทัศน์ทางไกล\nอปท.\tองค์กรปกครองส่วนท้องถิ่น\n")
+    assert thesaurus.expansions(tokenize("อปท. ประชุมผ่าน Video Conference")) == [
+        ("อปท", ["องค์กรปกครองส่วนท้องถิ่น"]), ("video conference", ["วีดิทัศน์ทางไกล"])]

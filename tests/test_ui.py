@@ -66,6 +66,15 @@ def test_copies_name_their_letter_or_enclosure() -> None:
     assert "ปรากฏที่อื่นด้วย: นร 0017.2/ว 469 ข้อ 4.1, มท 0211.6/ว 339 สิ่งที่ส่งมาด้วย 1 ข้อ 1#2" in html
 
 
+def test_official_wordings_searched_are_shown_and_marked() -> None:
+    text = "เร่งช่วยเหลือผู้ประสบอุทกภัยโดยเร็ว"
+    html = render.passages_html([hit(text)], "น้ำท่วมต้องทำอะไร",
+                                expansions=[("น้ำท่วม", ["อุทกภัย", "ผู้ประสบอุทกภัย"])])
+    assert "ค้นรวมคำทางการ / also searched as: น้ำท่วม → อุทกภัย, ผู้ประสบอุทกภัย" in html
+    assert "<mark>" in html and "อุทกภัย</mark>" in html
+    assert "also searched" not in render.passages_html([hit(text)], "น้ำท่วม")
+
+
 def test_user_and_document_text_is_never_raw_html() -> None:
     citation = Citation(marker=1, chunk_id="c1", doc_id="d1", doc_no=EVIL, date=None,
                         date_thai=None, subject=EVIL, item="1", part="body", part_index=0,

@@ -41,7 +41,7 @@ CSS = """
 .answer-text p { margin: 0.3em 0; font-size: 1.08em; line-height: 1.7; }
 sup.cite, .marker { color: #1d4ed8; font-weight: 600; }
 .citations ul, .warnings { padding-left: 1.2em; }
-.citations .detail, .meta, .also, .parent, .msg .en { color: #555; font-size: 0.9em; }
+.citations .detail, .meta, .also, .parent, .expanded, .msg .en { color: #555; font-size: 0.9em; }
 .passage { border: 1px solid #ddd; border-radius: 8px; padding: 0.6em 0.8em; margin: 0.5em 0; }
 .passage header { font-weight: 600; margin-bottom: 0.3em; }
 .passage-text, .letter-text { white-space: pre-wrap; line-height: 1.7; }
@@ -124,7 +124,8 @@ class UiActions:
         first = choices[0][1] if choices else None
         heading = "ข้อความที่ใกล้เคียงที่สุด" if result.not_found else "ข้อความที่ค้นพบ"
         return (status, render.answer_html(result), render.citations_html(result.citations),
-                render.passages_html(result.passages, result.question, heading),
+                render.passages_html(result.passages, result.question, heading,
+                                     searcher.expansions(result.question)),
                 gr.Dropdown(choices=choices, value=first),
                 self.letter(first) if first else "")
 

@@ -17,7 +17,7 @@ from pythainlp.tokenize import word_tokenize
 from circulars.models import Answer, Citation, Hit
 from indexer.normalize import THAI_DIGITS
 from indexer.thai_dates import thai_date
-from indexer.thai_tokens import ENGINE
+from indexer.thai_tokens import ENGINE, tokenize
 from retriever.terms import question_terms
 from service.citations import hit_label, part_label
 from service.letters import LetterView
@@ -126,10 +126,22 @@ def copy_label(copy: dict[str, object]) -> str:
     return f"{where} ข้อ {copy.get('item')}"
 
 
-def passages_html(hits: list[Hit], question: str, heading: str = "ข้อความที่ค้นพบ") -> str:
+def expansions_html(expansions: list[tuple[str, list[str]]]) -> str:
+    """The everyday wordings of the question and the official ones searched with them."""
+    if not expansions:
+        return ""
+    pairs = "; ".join(f"{esc(wording)} → {esc(', '.join(official))}"
+                      for wording, official in expansions)
+    return f'<div class="expanded">ค้นรวมคำทางการ / also searched as: {pairs}</div>'
+
+
+def passages_html(hits: list[Hit], question: str, heading: str = "ข้อความที่ค้นพบ",
+                  expansions: list[tuple[str, list[str]]] | None = None) -> str:
     if not hits:
         return message("notice", "ไม่พบข้อความที่ตรงกับคำค้น", "no passage matched")
-    terms = question_terms(question)
+    expanded = expansions or []
+    terms = question_terms(question) + [
+        token for _, official in expanded for wording in official for token in tokenize(wording)]
     cards = []
     for number, hit in enumerate(hits, 1):
         also = ""
@@ -142,7 +154,8 @@ def passages_html(hits: list[Hit], question: str, heading: str = "ข้อค�
             f'<article class="passage"><header><span class="marker">[{number}]</span> '
             f'<span class="ref">{esc(hit_label(hit))}</span></header>{parents}'
             f'<div class="passage-text">{highlight(hit.text, terms)}</div>{also}</article>')
-    return f'<section class="passages"><h3>{esc(heading)}</h3>{"".join(cards)}</section>'
+    return (f'<section class="passages"><h3>{esc(heading)}</h3>{expansions_html(expanded)}'
+            f'{"".join(cards)}</section>')
 
 
 def letter_html(view: LetterView, chunk_id: str | None) -> str:
