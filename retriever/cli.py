@@ -94,5 +94,9 @@ def run_search(args: argparse.Namespace, searcher: Searcher) -> int:
     elif not hits:
         print("ไม่พบผลลัพธ์ / no results")
     else:
+        expanded = searcher.expansions(args.query or "") if args.mode != "dense" else []
+        if expanded:
+            print("ค้นรวมคำทางการ / also searched as: " + "; ".join(
+                f"{wording} → {', '.join(official)}" for wording, official in expanded))
         print("\n".join(format_hit(h) for h in hits))
     return 0

@@ -511,6 +511,13 @@ def test_cli_batch_search(tmp_path: Path) -> None:
     missing = subprocess.run([*cli, "search", "--index", str(tmp_path / "none"), "น้ำท่วม"],
                              capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
     assert missing.returncode == 2 and "circulars index" in missing.stderr
+    readable = subprocess.run([*cli, "search", "--index", str(index_dir), "-k", "2",
+                               "กล้องวงจรปิดในชุมชน"],
+                              capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
+    assert readable.returncode == 0, readable.stderr
+    assert readable.stdout.startswith(
+        "ค้นรวมคำทางการ / also searched as: กล้องวงจรปิด → กล้องโทรทัศน์วงจรปิด\n")
+    assert "ข้อ 3.3" in readable.stdout
 
 
 def _addressed(letter_id: str, to: str) -> Letter:
