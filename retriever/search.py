@@ -92,6 +92,7 @@ OPENING_FACTS = frozenset({"signer", "references", "addressee"})
 # An addressee line that sends the reader to a list attached to the letter
 # ("(ตามบัญชีแนบท้าย)"): the list answers "ถึงใครบ้าง", not the opening paragraph.
 ATTACHED_LIST_RE = re.compile(r"บัญชี|แนบ|รายชื่อ")
+DISTRIBUTION_ITEM = "list"  # a letter's distribution list (`indexer.chunker`)
 MAX_SUB_ITEMS = 20  # sub-items that follow an item named by number
 SENTENCE_DEPTH = 3  # sentence hits read per chunk hit wanted
 QUERY_CACHE_SIZE = 2048  # recent query vectors: questions, and passage sentences (/ask)
@@ -464,8 +465,9 @@ class Searcher:
             kind: [c for c, _ in head if states(kind, texts[c])
                    or (kind == "date" and c in dated_openings)] for kind in kinds}
         if about_letter or dated_openings:
-            fitting["letter"] = [c for c, _ in head if self.is_opening(c) and (
-                c in dated_openings or self._opening_answers(c, letter_facts))]
+            fitting["letter"] = [c for c, _ in head if (self.is_opening(c) and (
+                c in dated_openings or self._opening_answers(c, letter_facts))) or (
+                "addressee" in letter_facts and self._lists_addressees(c))]
         boosted = dict(_fuse({"fused": [c for c, _ in head], **fitting}, self.settings.rrf_k))
         ranked.update(fitting)
         places: dict[str, list[int]] = {}
@@ -487,6 +489,15 @@ class Searcher:
             return False
         letter = self._letters.get(self.doc_ids[self.position[chunk_id]])
         return bool(letter and letter.to and not ATTACHED_LIST_RE.search(letter.to))
+
+    def _lists_addressees(self, chunk_id: str) -> bool:
+        """Whether the chunk is the distribution list that its letter's addressee line
+        points to ("เรียน (ตามบัญชีแนบท้าย)"): it, not the opening, says whom it went to."""
+        position = self.position[chunk_id]
+        if self.items[position] != DISTRIBUTION_ITEM:
+            return False
+        letter = self._letters.get(self.doc_ids[position])
+        return bool(letter and letter.to and ATTACHED_LIST_RE.search(letter.to))
 
     def _dated(self, chunk_id: str) -> bool:
         """Whether the chunk's letter has a readable date in its header. One the parser

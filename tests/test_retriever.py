@@ -115,11 +115,11 @@ def test_a_question_about_a_letter_puts_its_opening_paragraph_first(
     assert (top.doc_no, top.item) == ("ขย 0023.6/ว 3053", "p1") and "letter" in top.matched_by
 
 
-def test_addressees_in_an_attached_list_do_not_prefer_the_opening(
-        seed_searcher: Searcher) -> None:
+def test_addressees_in_an_attached_list_prefer_the_list(seed_searcher: Searcher) -> None:
     """ว 469 is addressed "(ตามบัญชีแนบท้าย)": the attached list names them."""
     hits = seed_searcher.search("หนังสือ ว 469 ส่งถึงหน่วยงานใดบ้าง", k=10)
-    assert all("letter" not in h.matched_by for h in hits)
+    assert (hits[0].item, hits[0].kind, hits[0].part_index) == ("list", "distribution", 1)
+    assert [h.item for h in hits if "letter" in h.matched_by] == ["list"]
     signer = seed_searcher.search("หนังสือ ว 469 ใครลงนาม", k=10)
     assert (signer[0].item, "letter" in signer[0].matched_by) == ("p1", True)
 
