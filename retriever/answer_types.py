@@ -93,11 +93,14 @@ _UNIT_AFTER = {"วัน": "(?!ที่)", "ดาว": "(?!น์)"}
 # วันที่เท่าไร", "ทุกวันที่เท่าไร") only one that sets it ("ภายในวันที่ ๓๑ ตุลาคม", "ทุกวันที่
 # ๒๐"): a passage dating the meeting it reports does not.
 DayAsked = Literal["day", "deadline"]
-ASKS_DEADLINE = re.compile(r"(?:ภายใน|ทุก|ก่อน)\s?วัน(?:ที่|ไหน|ใด)")
+# Asked, not stated: "ทุกวันที่ 5 ธันวาคม ต้องจัดกิจกรรมอะไร" names its day.
+ASKS_DEADLINE = re.compile(r"(?:ภายใน|ทุก|ก่อน)\s?วัน(?:ที่\s?(?:เท่าไ|ใด)|ไหน|ใด)")
 ASKS_DAY = re.compile(r"วันที่\s?(?:เท่าไ|ใด)|วันไหน|วันใด")
 STATES_DAY = re.compile(rf"วันที่\s*{_DIGIT}|{_DIGIT}{{1,2}}\s*(?:{_MONTHS})")
+_WEEKDAYS = "จันทร์|อังคาร|พุธ|พฤหัสบดี|พฤหัส|ศุกร์|เสาร์|อาทิตย์"
 STATES_DEADLINE = re.compile(
-    rf"(?:ภายใน|ทุก|ก่อน)\s*(?:วันที่\s*{_DIGIT}|{_DIGIT}{{1,2}}\s*(?:{_MONTHS}))")
+    rf"(?:ภายใน|ทุก|ก่อน|ไม่เกิน)\s*(?:วัน(?:{_WEEKDAYS})?ที่\s*{_DIGIT}"
+    rf"|{_DIGIT}{{1,2}}\s*(?:{_MONTHS}))|ทุกวัน(?:{_WEEKDAYS})")
 
 
 def asked_day(question: str) -> DayAsked | None:
@@ -190,9 +193,16 @@ PROVINCES = (
     "หนองคาย", "หนองบัวลำภู", "อ่างทอง", "อำนาจเจริญ", "อุดรธานี", "อุตรดิตถ์", "อุทัยธานี",
     "อุบลราชธานี",
 )
+# Not "หน่วยงานระดับจังหวัดใดบ้าง", "ส่วนราชการประจำจังหวัดใดบ้าง": offices, not provinces.
+_PROVINCE_WORD = r"(?<!ระดับ)(?<!ประจำ)(?<!ท้องถิ่น)(?<!สำนักงาน)จังหวัด"
 ASKS_PROVINCES = re.compile(
-    r"จังหวัด\s?(?:อะไร|ใด|ไหน)\s?บ้าง|(?:มี|ได้แก่)\s?จังหวัด\s?(?:อะไร|ใด|ไหน)")
-_PROVINCE_RE = re.compile("|".join(sorted(PROVINCES, key=len, reverse=True)))
+    rf"{_PROVINCE_WORD}\s?(?:อะไร|ใด|ไหน)\s?บ้าง|(?:มี|ได้แก่)\s?{_PROVINCE_WORD}\s?(?:อะไร|ใด|ไหน)")
+# A name after จังหวัด / จ. or standing as a word between spaces, commas or และ: "แพร่"
+# inside เผยแพร่ and "ตาก" inside ตากใบ are not provinces.
+_PROVINCE_RE = re.compile(
+    r"(?:(?<=จังหวัด)|(?<=จ\.)|(?<=[\s,(])|(?<=และ)|^)\s?("
+    + "|".join(sorted(PROVINCES, key=len, reverse=True))
+    + r")(?=[\s,.)/]|และ|$)")
 
 
 def asks_provinces(question: str) -> bool:
@@ -254,7 +264,8 @@ LETTER_FACTS: dict[str, re.Pattern[str]] = {
     "addressee": re.compile(
         rf"(?:(?:หนังสือ|บันทึก|ฉบับ|ส่ง|เวียน|แจ้ง){_LETTER_GAP}(?<!หมาย)(?:ถึง|เรียน)|(?:^|\s)เรียน)"
         r"\s?(?:ใคร|ผู้ใด|หน่วยงานใด|หน่วยงานไหน|ส่วนราชการใด|ที่ใด)"
-        r"|ผู้รับ\S{0,24}(?:ใคร|ผู้ใด|หน่วยงานใด)"),
+        # "ผู้รับหนังสือ...คือใคร", not "ผู้รับผิดชอบคือใคร" or "ผู้รับบริการ".
+        r"|ผู้รับ(?:หนังสือ\S{0,24})?\s?(?:คือ|เป็น)?\s?(?:ใคร|ผู้ใด|หน่วยงานใด)"),
 }
 
 

@@ -91,7 +91,7 @@ OPENING_ITEM = "p1"  # a letter's opening paragraph (its header facts ride on it
 OPENING_FACTS = frozenset({"signer", "references", "addressee"})
 # An addressee line that sends the reader to a list attached to the letter
 # ("(ตามบัญชีแนบท้าย)"): the list answers "ถึงใครบ้าง", not the opening paragraph.
-ATTACHED_LIST_RE = re.compile(r"บัญชี|แนบ|รายชื่อ")
+ATTACHED_LIST_RE = re.compile(r"ตามบัญชี|บัญชีแนบ|แนบท้าย|รายชื่อ")  # not กรมบัญชีกลาง
 DISTRIBUTION_ITEM = "list"  # a letter's distribution list (`indexer.chunker`)
 MAX_SUB_ITEMS = 20  # sub-items that follow an item named by number
 SENTENCE_DEPTH = 3  # sentence hits read per chunk hit wanted
@@ -521,7 +521,7 @@ class Searcher:
     def term_alternatives(self, text: str) -> dict[str, list[frozenset[str]]]:
         """Official wordings that count for the question's everyday ones in word overlap
         (`retriever.terms.coverage`)."""
-        return self.thesaurus.alternatives(tokenize(text))
+        return self.thesaurus.alternatives(query_tokens(text))
 
     def _citation_hits(self, citation: Citation | None, allowed: np.ndarray | None,
                        fused: list[tuple[str, float]]) -> list[tuple[str, float]]:

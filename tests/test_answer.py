@@ -397,6 +397,8 @@ def test_a_figure_is_answered_only_from_a_passage_stating_one_in_its_unit(
     ("กลุ่มเปราะบางในหนังสือนี้หมายถึงใคร", []),
     ("สถ. มีหนังสือถึงท้องถิ่นจังหวัดเรื่องการตรวจเยี่ยมเมื่อไร", ["date"]),
     ("หนังสือฉบับนี้เรียนใคร", ["addressee"]),
+    ("ศูนย์ดำรงธรรมต้องแก้ไขเรื่องร้องเรียน ผู้รับผิดชอบคือใคร", []),  # not the recipient
+    ("ผู้รับบริการคือใคร", []),
 ])
 def test_letter_facts_a_question_asks(question: str, facts: list[str]) -> None:
     assert asked_letter_facts(question) == facts
@@ -712,6 +714,9 @@ def test_module_constants() -> None:
     ("ประชุมมอบนโยบายจัดวันไหน", "day"),
     ("หนังสือ ว 10303 ลงวันที่เท่าไร", None),  # the letter's own date: its header
     ("ต้องรายงานภายในกี่วัน", None),  # a number of days (`asked_unit`)
+    ("ทุกวันที่ 5 ธันวาคม จังหวัดต้องจัดกิจกรรมอะไร", None),  # states its day, asks what
+    ("ภายในวันที่ 30 กันยายน ต้องส่งเอกสารอะไรบ้าง", None),
+    ("ต้องรายงานภายในวันไหน", "deadline"),
 ])
 def test_the_day_a_question_asks_for(question: str, asked: str | None) -> None:
     assert asked_day(question) == asked
@@ -722,6 +727,9 @@ def test_a_deadline_is_answered_only_from_a_passage_setting_one(searcher: Search
     assert states_day("day", "เมื่อวันศุกร์ที่ ๖ พฤศจิกายน ๒๕๖๓")
     assert not states_day("deadline", "เมื่อวันศุกร์ที่ ๖ พฤศจิกายน ๒๕๖๓")
     assert states_day("deadline", "รายงานผลให้จังหวัดทราบ ทุกวันที่ ๒๐ ของเดือน")
+    assert states_day("deadline", "ให้รายงานภายในวันศุกร์ที่ ๒๐ กันยายน ๒๕๖๗")
+    assert states_day("deadline", "ไม่เกินวันที่ ๒๐ กันยายน")
+    assert states_day("deadline", "ประชุมทุกวันจันทร์")
     missing = answer_question(searcher, "จังหวัดเชียงใหม่กำหนดให้อำเภอรายงานผลการดำเนินการ"
                                         "ภารกิจสำคัญตามสรุปนโยบายของรองนายกฯ ภายในวันที่เท่าไรของทุกเดือน")
     assert missing.not_found and "asks for a due day" in missing.warnings[-1]
@@ -772,6 +780,12 @@ def test_which_provinces_is_answered_only_from_a_passage_naming_them(
         searcher: Searcher) -> None:
     assert asks_provinces("ผู้ประสบอุทกภัยที่ต้องยื่นคำขอรับเงินเยียวยา มีจังหวัดอะไรบ้าง")
     assert not asks_provinces("จังหวัดต้องทำอะไรบ้าง")
+    assert not asks_provinces("หน่วยงานระดับจังหวัดใดบ้างต้องร่วมแก้ปัญหาน้ำท่วม")
+    assert not asks_provinces("ส่วนราชการประจำจังหวัดใดบ้าง")
+    # Names as words: เผยแพร่ holds แพร่, ตากใบ (a district) holds ตาก.
+    assert not names_provinces("จังหวัดนราธิวาสขอให้เผยแพร่")
+    assert not names_provinces("อำเภอตากใบ จังหวัดนราธิวาส")
+    assert names_provinces("๑. จังหวัดชัยภูมิ ๒. จังหวัดนราธิวาส")
     assert names_provinces("จังหวัดเชียงใหม่ เชียงราย และน่าน")
     assert not names_provinces("ผู้ได้รับผลกระทบจากอุทกภัย ใน ๕๗ จังหวัด")
     assert not names_provinces("จังหวัดเชียงใหม่")  # a letter's own province is no list

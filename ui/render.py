@@ -18,7 +18,7 @@ from circulars.models import Answer, Citation, Hit
 from indexer.normalize import THAI_DIGITS
 from indexer.thai_dates import thai_date
 from indexer.thai_tokens import ENGINE, tokenize
-from retriever.terms import question_terms
+from retriever.terms import QUESTION_WORDS, question_terms
 from service.citations import hit_label, part_label
 from service.letters import LetterView
 
@@ -141,7 +141,8 @@ def passages_html(hits: list[Hit], question: str, heading: str = "ข้อค�
         return message("notice", "ไม่พบข้อความที่ตรงกับคำค้น", "no passage matched")
     expanded = expansions or []
     terms = question_terms(question) + [
-        token for _, official in expanded for wording in official for token in tokenize(wording)]
+        token for _, official in expanded for wording in official for token in tokenize(wording)
+        if token not in QUESTION_WORDS]
     cards = []
     for number, hit in enumerate(hits, 1):
         also = ""
