@@ -38,7 +38,9 @@ passages naming a day, or setting one for a due day.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache, partial
 from typing import Literal
 
 from indexer.normalize import index_form
@@ -284,3 +286,45 @@ def asked_kinds(question: str) -> list[AnswerKind]:
 def states(kind: AnswerKind, text: str) -> bool:
     """Whether the text (as printed or in the index form) can give an answer of this kind."""
     return STATES[kind].search(text) is not None
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """Something the question asks for that only some passages can give: `test` reads a
+    passage's text; `thai` / `english` say so in a not-found note."""
+
+    thai: str
+    english: str
+    test: Callable[[str], bool]
+
+
+def answer_requirements(question: str) -> list[Requirement]:
+    """What a passage must state to answer the question: a figure in the asked unit, a
+    day or due day, a rate, the role asked about, provinces by name (usually nothing)."""
+    unit, day = asked_unit(question), asked_day(question)
+    per, role = asked_rate(question) or "", asked_role(question) or ""
+    counted = unit not in (None, MONEY_UNIT)
+    rules: list[tuple[bool, str, str, Callable[[str], bool]]] = [
+        (unit == MONEY_UNIT, "คำถามถามจำนวนเงิน จึงนับเฉพาะข้อความที่ระบุจำนวนเงิน",
+         "the question asks for an amount of money, so only passages stating one count",
+         partial(states_unit, MONEY_UNIT)),
+        (counted, f"คำถามถามจำนวน{unit} จึงนับเฉพาะข้อความที่ระบุตัวเลขเป็น{unit}",
+         f"the question asks for a number of {unit}, so only passages stating one count",
+         partial(states_unit, unit or "")),
+        (day == "deadline", "คำถามถามกำหนดวัน จึงนับเฉพาะข้อความที่กำหนดวันที่",
+         "the question asks for a due day, so only passages setting one count",
+         partial(states_day, "deadline")),
+        (day == "day", "คำถามถามวันที่ จึงนับเฉพาะข้อความที่ระบุวันที่",
+         "the question asks for a day, so only passages naming one count",
+         partial(states_day, "day")),
+        (bool(per), f"คำถามถามอัตรา{per}ละ จึงนับเฉพาะข้อความที่ระบุอัตรา{per}ละ",
+         f"the question asks for a figure per {per}, so only passages stating one count",
+         partial(states_rate, per)),
+        (bool(role), f"คำถามถามผู้ดำรงตำแหน่ง{role} จึงนับเฉพาะข้อความที่กล่าวถึง{role}",
+         f"the question asks who holds the role {role}, so only passages naming it count",
+         partial(states_role, role)),
+        (asks_provinces(question), "คำถามถามว่าจังหวัดใดบ้าง จึงนับเฉพาะข้อความที่ระบุชื่อจังหวัด",
+         "the question asks which provinces, so only passages naming them count",
+         names_provinces),
+    ]
+    return [Requirement(thai, english, test) for wanted, thai, english, test in rules if wanted]

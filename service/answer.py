@@ -54,14 +54,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from circulars.models import Answer, Hit
-from retriever.answer_types import (
-    MONEY_UNIT,
-    asked_day,
-    asked_rate,
-    asked_role,
-    asked_unit,
-    asks_provinces,
-)
+from retriever.answer_types import answer_requirements
 from retriever.search import Filters, Searcher
 from service.citations import citation_for
 from service.extractive import extractive_answer
@@ -114,31 +107,8 @@ def answer(searcher: Searcher, question: str, *, k: int = 5, filters: Filters | 
 def _not_relevant_note(question: str, score: float, threshold: float) -> str:
     note = (f"ไม่มีข้อความที่เกี่ยวข้องพอ / nothing relevant enough: relevance {score:.3f} "
             f"< min_score {threshold:.3f}")
-    unit = asked_unit(question)
-    if unit == MONEY_UNIT:
-        note += ("; คำถามถามจำนวนเงิน จึงนับเฉพาะข้อความที่ระบุจำนวนเงิน / the question asks "
-                 "for an amount of money, so only passages stating one count")
-    elif unit is not None:
-        note += (f"; คำถามถามจำนวน{unit} จึงนับเฉพาะข้อความที่ระบุตัวเลขเป็น{unit} / the "
-                 f"question asks for a number of {unit}, so only passages stating one count")
-    per = asked_rate(question)
-    if per is not None:
-        note += (f"; คำถามถามอัตรา{per}ละ จึงนับเฉพาะข้อความที่ระบุอัตรา{per}ละ / the question "
-                 f"asks for a figure per {per}, so only passages stating one count")
-    role = asked_role(question)
-    if role is not None:
-        note += (f"; คำถามถามผู้ดำรงตำแหน่ง{role} จึงนับเฉพาะข้อความที่กล่าวถึง{role} / the "
-                 f"question asks who holds the role {role}, so only passages naming it count")
-    if asks_provinces(question):
-        note += ("; คำถามถามว่าจังหวัดใดบ้าง จึงนับเฉพาะข้อความที่ระบุชื่อจังหวัด / the question "
-                 "asks which provinces, so only passages naming them count")
-    day = asked_day(question)
-    if day == "deadline":
-        note += ("; คำถามถามกำหนดวัน จึงนับเฉพาะข้อความที่กำหนดวันที่ / the question asks for a "
-                 "due day, so only passages setting one count")
-    elif day == "day":
-        note += ("; คำถามถามวันที่ จึงนับเฉพาะข้อความที่ระบุวันที่ / the question asks for a "
-                 "day, so only passages naming one count")
+    for requirement in answer_requirements(question):
+        note += f"; {requirement.thai} / {requirement.english}"
     return note
 
 

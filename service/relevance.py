@@ -78,18 +78,7 @@ from circulars.models import Hit
 from indexer.embedder import SHORT_BATCH
 from indexer.sentences import split_sentences
 from indexer.thai_tokens import tokenize
-from retriever.answer_types import (
-    asked_day,
-    asked_rate,
-    asked_role,
-    asked_unit,
-    asks_provinces,
-    names_provinces,
-    states_day,
-    states_rate,
-    states_role,
-    states_unit,
-)
+from retriever.answer_types import answer_requirements
 from retriever.query import validate_query
 from retriever.search import Searcher
 from retriever.terms import coverage, question_terms
@@ -143,20 +132,8 @@ def relevance(searcher: Searcher, question: str, hits: list[Hit],
         return 1.0
     terms = question_terms(question)
     candidates = hits[:RELEVANCE_DEPTH]
-    unit = asked_unit(question)
-    if unit is not None:
-        candidates = [hit for hit in candidates if states_unit(unit, hit.text)]
-    day = asked_day(question)
-    if day is not None:
-        candidates = [hit for hit in candidates if states_day(day, hit.text)]
-    per = asked_rate(question)
-    if per is not None:
-        candidates = [hit for hit in candidates if states_rate(per, hit.text)]
-    role = asked_role(question)
-    if role is not None:
-        candidates = [hit for hit in candidates if states_role(role, hit.text)]
-    if asks_provinces(question):
-        candidates = [hit for hit in candidates if names_provinces(hit.text)]
+    for requirement in answer_requirements(question):
+        candidates = [hit for hit in candidates if requirement.test(hit.text)]
     if not terms or not candidates:
         return 0.0
     if close_enough(searcher, question, candidates[0]):

@@ -13,6 +13,7 @@ from circulars.models import Hit
 from indexer.build import build_index
 from indexer.sentences import split_sentences
 from retriever.answer_types import (
+    answer_requirements,
     asked_day,
     asked_letter_facts,
     asked_rate,
@@ -793,3 +794,13 @@ def test_which_provinces_is_answered_only_from_a_passage_naming_them(
     result = answer_question(searcher, "ผู้ประสบอุทกภัยใน 57 จังหวัดที่ต้องประชาสัมพันธ์ให้"
                                        "ยื่นคำขอรับเงินเยียวยา มีจังหวัดอะไรบ้าง")
     assert result.not_found and "which provinces" in result.warnings[-1]
+
+
+def test_what_a_passage_must_state_to_answer() -> None:
+    assert answer_requirements("ศูนย์ดำรงธรรมต้องทำอย่างไรกับเรื่องร้องเรียน") == []
+    needs = answer_requirements("เบี้ยยังชีพผู้สูงอายุได้เดือนละกี่บาท")
+    assert [n.english.split(",")[0] for n in needs] == [
+        "the question asks for an amount of money", "the question asks for a figure per เดือน"]
+    assert [n.test("ได้รับเดือนละ ๖๐๐ บาท") for n in needs] == [True, True]
+    assert [n.test("รายได้เฉลี่ย ๓๘,๐๐๐ บาท") for n in needs] == [True, False]
+    assert all(n.thai for n in needs)
