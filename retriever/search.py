@@ -487,23 +487,30 @@ class Searcher:
             return True
         if "addressee" not in facts:
             return False
-        letter = self._letters.get(self.doc_ids[self.position[chunk_id]])
-        return bool(letter and letter.to and not ATTACHED_LIST_RE.search(letter.to))
+        return self._addressed_to_list(chunk_id) is False
+
+    def _addressed_to_list(self, chunk_id: str) -> bool | None:
+        """Whether the chunk's letter sends its addressees to an attached list; None when
+        the letter has no addressee line."""
+        letter = self._letter_of(chunk_id)
+        if letter is None or not letter.to:
+            return None
+        return ATTACHED_LIST_RE.search(letter.to) is not None
+
+    def _letter_of(self, chunk_id: str) -> Letter | None:
+        return self._letters.get(self.doc_ids[self.position[chunk_id]])
 
     def _lists_addressees(self, chunk_id: str) -> bool:
         """Whether the chunk is the distribution list that its letter's addressee line
         points to ("เรียน (ตามบัญชีแนบท้าย)"): it, not the opening, says whom it went to."""
-        position = self.position[chunk_id]
-        if self.items[position] != DISTRIBUTION_ITEM:
-            return False
-        letter = self._letters.get(self.doc_ids[position])
-        return bool(letter and letter.to and ATTACHED_LIST_RE.search(letter.to))
+        return (self.items[self.position[chunk_id]] == DISTRIBUTION_ITEM
+                and self._addressed_to_list(chunk_id) is True)
 
     def _dated(self, chunk_id: str) -> bool:
         """Whether the chunk's letter has a readable date in its header. One the parser
         could not read is OCR-damaged ("๒๕๖๘ สิงหาคม ๒๕๖๘" in ว 469: the day lost), and
         the letter's distribution list states it whole."""
-        letter = self._letters.get(self.doc_ids[self.position[chunk_id]])
+        letter = self._letter_of(chunk_id)
         return letter is not None and letter.date is not None
 
     def _bm25_search(self, text: str, depth: int,
