@@ -400,6 +400,9 @@ def test_a_figure_is_answered_only_from_a_passage_stating_one_in_its_unit(
     ("หนังสือฉบับนี้เรียนใคร", ["addressee"]),
     ("ศูนย์ดำรงธรรมต้องแก้ไขเรื่องร้องเรียน ผู้รับผิดชอบคือใคร", []),  # not the recipient
     ("ผู้รับบริการคือใคร", []),
+    ("ชาวบ้านอยากติดต่อราชการผ่านมือถือ มีนโยบายอะไร", []),  # a service, not a contact
+    ("จังหวัดต้องลงนามบันทึกข้อตกลงความร่วมมือกับภาคเอกชนหรือไม่", []),  # not the signer
+    ("บันทึกนี้ลงนามโดยใคร ติดต่อสำนักใด", ["signer", "contact"]),
 ])
 def test_letter_facts_a_question_asks(question: str, facts: list[str]) -> None:
     assert asked_letter_facts(question) == facts
