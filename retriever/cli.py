@@ -94,7 +94,7 @@ def run_search(args: argparse.Namespace, searcher: Searcher) -> int:
     elif not hits:
         print("ไม่พบผลลัพธ์ / no results")
     else:
-        expanded = searcher.expansions(args.query or "") if args.mode != "dense" else []
+        expanded = searcher.expansions(args.query or "", args.mode)
         if expanded:
             print("ค้นรวมคำทางการ / also searched as: " + "; ".join(
                 f"{wording} → {', '.join(official)}" for wording, official in expanded))

@@ -520,9 +520,12 @@ class Searcher:
         weights = [1.0] * len(tokens) + [self.settings.expansion_weight] * len(extra)
         return self.bm25.search(tokens + extra, depth, allowed=allowed, weights=weights)
 
-    def expansions(self, text: str) -> list[tuple[str, list[str]]]:
+    def expansions(self, text: str, mode: str | None = None) -> list[tuple[str, list[str]]]:
         """The query's everyday wordings and the official wordings searched with them
-        (`retriever.thesaurus`), to show the user."""
+        (`retriever.thesaurus`), to show the user. For a search `mode`: none in dense
+        mode, which reads no words; None (the answerer's word overlap): every mode."""
+        if mode == "dense":
+            return []
         return self.thesaurus.expansions(query_tokens(text))
 
     def term_alternatives(self, text: str) -> dict[str, list[frozenset[str]]]:

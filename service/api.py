@@ -62,10 +62,9 @@ def search(body: SearchRequest, state: State) -> SearchResponse:
     query = validate_query(body.query, state.settings.max_query_chars)
     searcher = state.searcher()
     hits = searcher.search(query, k=body.k, mode=body.mode, filters=filters_of(body.filters))
-    expanded = searcher.expansions(query) if body.mode != "dense" else []
     return SearchResponse(query=query, mode=body.mode, k=body.k,
                           hits=[HitOut.of(h) for h in hits],
-                          expansions=ExpansionOut.all_of(expanded))
+                          expansions=ExpansionOut.all_of(searcher.expansions(query, body.mode)))
 
 
 @router.post("/ask", response_model=AskResponse, responses=_ERRORS)
