@@ -66,7 +66,7 @@ from retriever.answer_types import asked_kinds, asked_letter_facts, states
 from retriever.idf import Idf
 from retriever.query import Citation, find_citation, validate_query
 from retriever.senders import SenderNames
-from retriever.terms import coverage, question_terms
+from retriever.terms import WeighedTerms, question_terms
 from retriever.thesaurus import DEFAULT_PATH as THESAURUS_PATH
 from retriever.thesaurus import EMPTY as EMPTY_THESAURUS
 from retriever.thesaurus import Thesaurus
@@ -401,8 +401,7 @@ class Searcher:
         terms = question_terms(text)
         if not terms:
             return 1.0
-        covered = coverage(terms, self.token_set(self.position[lexical[0]]), self.idf,
-                           self.term_alternatives(text))
+        covered = self.weighed_terms(text).share(self.token_set(self.position[lexical[0]]))
         return weak if covered < self.settings.weak_lexical_coverage else 1.0
 
     def _prefer_named_sender(self, text: str, fused: list[tuple[str, float]],
@@ -527,6 +526,11 @@ class Searcher:
         if mode == "dense":
             return []
         return self.thesaurus.expansions(query_tokens(text))
+
+    def weighed_terms(self, text: str) -> WeighedTerms:
+        """The question's terms weighed by this index's IDF, with the thesaurus's
+        official wordings for its everyday ones, for word overlap with passages."""
+        return WeighedTerms(question_terms(text), self.idf, self.term_alternatives(text))
 
     def term_alternatives(self, text: str) -> dict[str, list[frozenset[str]]]:
         """Official wordings that count for the question's everyday ones in word overlap

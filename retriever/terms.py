@@ -18,7 +18,8 @@ from collections.abc import Mapping, Sequence
 from indexer.thai_tokens import INTERROGATIVES, tokenize
 from retriever.idf import Idf
 
-__all__ = ["QUESTION_WORDS", "Alternatives", "Idf", "coverage", "question_terms"]
+__all__ = ["QUESTION_WORDS", "Alternatives", "Idf", "WeighedTerms", "coverage",
+           "question_terms"]
 
 # Per question term, the official wordings (token sets) that count for it.
 Alternatives = Mapping[str, Sequence[frozenset[str]]]
@@ -39,9 +40,9 @@ def question_terms(question: str) -> list[str]:
     return list(seen)
 
 
-def coverage(terms: list[str], tokens: frozenset[str] | set[str], idf: Idf,
-             alternatives: Alternatives | None = None) -> float:
-    """Share of the question's IDF weight whose terms appear in `tokens` (0..1).
+class WeighedTerms:
+    """A question's terms with their IDF weights, weighed once to score many passages
+    and sentences (`share`).
 
     A term with `alternatives` (official wordings of an everyday one,
     `retriever.thesaurus`) also counts as present when all tokens of one of them are,
@@ -49,13 +50,30 @@ def coverage(terms: list[str], tokens: frozenset[str] | set[str], idf: Idf,
     องค์กรปกครองส่วนท้องถิ่น, a word of most circulars, not a word never seen (the
     largest weight), which would drown the question's other terms.
     """
-    options = alternatives or {}
-    weights = [_weight(t, options.get(t, ()), idf) for t in terms]
-    total = sum(weights)
-    if total <= 0:
-        return 0.0
-    return sum(w for t, w in zip(terms, weights, strict=True) if t in tokens or any(
-        official <= tokens for official in options.get(t, ()))) / total
+
+    def __init__(self, terms: list[str], idf: Idf,
+                 alternatives: Alternatives | None = None) -> None:
+        options = alternatives or {}
+        self.terms = terms
+        self._options = [options.get(t, ()) for t in terms]
+        self._weights = [_weight(t, o, idf) for t, o in zip(terms, self._options, strict=True)]
+        self._total = sum(self._weights)
+
+    def share(self, tokens: frozenset[str] | set[str]) -> float:
+        """Share of the question's weight whose terms appear in `tokens` (0..1)."""
+        if self._total <= 0:
+            return 0.0
+        found = sum(weight for term, options, weight
+                    in zip(self.terms, self._options, self._weights, strict=True)
+                    if term in tokens or any(official <= tokens for official in options))
+        return found / self._total
+
+
+def coverage(terms: list[str], tokens: frozenset[str] | set[str], idf: Idf,
+             alternatives: Alternatives | None = None) -> float:
+    """Share of the question's IDF weight whose terms appear in `tokens` (0..1); for
+    many passages, weigh once with `WeighedTerms`."""
+    return WeighedTerms(terms, idf, alternatives).share(tokens)
 
 
 def _weight(term: str, officials: Sequence[frozenset[str]], idf: Idf) -> float:

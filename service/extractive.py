@@ -51,7 +51,7 @@ from indexer.thai_tokens import tokenize
 from retriever.answer_types import asked_letter_facts
 from retriever.query import find_citation
 from retriever.search import OPENING_FACTS, Searcher
-from retriever.terms import Alternatives, Idf, coverage, question_terms
+from retriever.terms import WeighedTerms
 from service.letter_facts import letter_facts
 from service.relevance import hit_tokens, own_tokens
 
@@ -169,8 +169,7 @@ def extractive_answer(searcher: Searcher, question: str, hits: list[Hit]) -> tup
     return text, markers
 
 
-def answering_markers(searcher: Searcher, terms: list[str], hits: list[Hit],
-                      alternatives: Alternatives | None = None) -> list[int]:
+def answering_markers(searcher: Searcher, terms: WeighedTerms, hits: list[Hit]) -> list[int]:
     """Markers of the passages to quote: the top one, and any covering the terms as well.
 
     A sub-item of the top passage ("1.1" under row "1") is judged on its own words:
@@ -180,24 +179,21 @@ def answering_markers(searcher: Searcher, terms: list[str], hits: list[Hit],
     """
     if not hits:
         return []
-    idf = searcher.idf
     top = hits[0]
-    shares = [coverage(terms, own_tokens(searcher, hit)
-                       if searcher.is_under(hit.chunk_id, top.chunk_id)
-                       else hit_tokens(searcher, hit), idf, alternatives)
+    shares = [terms.share(own_tokens(searcher, hit)
+                          if searcher.is_under(hit.chunk_id, top.chunk_id)
+                          else hit_tokens(searcher, hit))
               for hit in hits[:MAX_PASSAGES]]
     return [marker for marker, share in enumerate(shares, 1)
             if marker == 1 or share >= shares[0]]
 
 
 def _best_sentences(searcher: Searcher, question: str, hits: list[Hit]) -> list[_Sentence]:
-    idf = searcher.idf
-    terms = question_terms(question)
-    alternatives = searcher.term_alternatives(question)
+    terms = searcher.weighed_terms(question)
     candidates: list[_Sentence] = []
-    for marker in answering_markers(searcher, terms, hits, alternatives):
+    for marker in answering_markers(searcher, terms, hits):
         for sentence in _sentences(hits[marker - 1], marker):
-            share = coverage(terms, sentence.tokens, idf, alternatives)
+            share = terms.share(sentence.tokens)
             if share < MIN_SHARE:
                 continue
             sentence.score = (share + RANK_BONUS / marker
@@ -209,7 +205,7 @@ def _best_sentences(searcher: Searcher, question: str, hits: list[Hit]) -> list[
     # contact item says "หมายเลขโทรศัพท์", and three runners-up sharing more words
     # took all the places). Dev citation F1 0.761 -> 0.770, none lower.
     first = next((s for s in candidates if s.marker == 1), None) or _closest(
-        _sentences(hits[0], 1), terms, idf, alternatives)
+        _sentences(hits[0], 1), terms)
     taken = [first] if first is not None else []
     size = len(first.text) if first is not None else 0
     for sentence in candidates:
@@ -225,10 +221,8 @@ def _best_sentences(searcher: Searcher, question: str, hits: list[Hit]) -> list[
     return taken
 
 
-def _closest(sentences: list[_Sentence], terms: list[str], idf: Idf,
-             alternatives: Alternatives) -> _Sentence | None:
+def _closest(sentences: list[_Sentence], terms: WeighedTerms) -> _Sentence | None:
     """The sentence covering most of the question, the earliest of equals (the opening
     when none carries a term); None for a passage with no sentence (a bare "(๑)")."""
-    return max(sentences, key=lambda s: (coverage(terms, s.tokens, idf, alternatives),
-                                         -s.position),
+    return max(sentences, key=lambda s: (terms.share(s.tokens), -s.position),
                default=None)

@@ -81,7 +81,7 @@ from indexer.thai_tokens import tokenize
 from retriever.answer_types import answer_requirements
 from retriever.query import validate_query
 from retriever.search import Searcher
-from retriever.terms import coverage, question_terms
+from retriever.terms import question_terms
 
 RELEVANCE_DEPTH = 5  # passages considered; lower ranks rarely rescue a question
 # Cosine floors per model family, set on the dev questions (`circulars eval`): no
@@ -138,10 +138,8 @@ def relevance(searcher: Searcher, question: str, hits: list[Hit],
         return 0.0
     if close_enough(searcher, question, candidates[0]):
         return 1.0
-    idf = searcher.idf
-    alternatives = searcher.term_alternatives(question)
-    best = round(max(coverage(terms, hit_tokens(searcher, hit), idf, alternatives)
-                     for hit in candidates), 4)
+    weighed = searcher.weighed_terms(question)
+    best = round(max(weighed.share(hit_tokens(searcher, hit)) for hit in candidates), 4)
     if enough is not None and best >= enough:
         return best
     floor = sentence_floor(searcher)

@@ -27,7 +27,7 @@ from retriever.answer_types import (
 )
 from retriever.query import QueryError
 from retriever.search import Filters, Searcher
-from retriever.terms import coverage, question_terms
+from retriever.terms import WeighedTerms, coverage, question_terms
 from service.answer import (
     DEFAULT_MIN_SCORE,
     NOT_FOUND_TEXT,
@@ -130,7 +130,7 @@ def test_runner_up_is_quoted_only_when_it_covers_the_question_as_well(
     question = "ขยายผลศูนย์จัดการกองทุนชุมชนให้ครอบคลุมพื้นที่ที่มีปัญหาหนี้ครัวเรือน"
     top = searcher.search(question, k=1)[0]
     unrelated = searcher.search("เตรียมความพร้อมรับมือสถานการณ์ในช่วงฤดูฝน", k=1)[0]
-    terms = question_terms(question)
+    terms = searcher.weighed_terms(question)
     assert answering_markers(searcher, terms, [top, unrelated]) == [1]
     # The same passage again (say, a copy the duplicate check could not merge) answers as well.
     twin = replace(top, chunk_id=top.chunk_id, doc_no="มท 9999/ว 1")
@@ -156,10 +156,10 @@ def test_sub_item_of_the_top_passage_is_quoted_on_its_own_words(searcher: Search
     assert coverage(heading_terms, hit_tokens(searcher, sub), idf) >= coverage(
         heading_terms, hit_tokens(searcher, row), idf)
     # ...but it says nothing of its own about it, so only the row is quoted.
-    assert answering_markers(searcher, heading_terms, [row, sub]) == [1]
+    assert answering_markers(searcher, WeighedTerms(heading_terms, idf), [row, sub]) == [1]
     # A sub-item whose own words answer is still quoted beside its row.
     own_terms = question_terms("ออกตรวจตรา Re X-ray ผู้ค้าและผู้เสพยาเสพติดทุกพื้นที่")
-    assert answering_markers(searcher, own_terms, [row, sub]) == [1, 2]
+    assert answering_markers(searcher, WeighedTerms(own_terms, idf), [row, sub]) == [1, 2]
 
 
 def test_top_passage_is_quoted_even_when_runners_up_share_more_words(
