@@ -54,7 +54,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from circulars.models import Answer, Hit
-from retriever.answer_types import answer_requirements
 from retriever.search import Filters, Searcher
 from service.citations import citation_for
 from service.extractive import extractive_answer
@@ -63,7 +62,7 @@ from service.letter_facts import header_facts
 from service.lists import list_passages
 from service.markers import check_markers, has_content, states_not_found
 from service.prompt import NOT_FOUND_TEXT, build_prompt
-from service.relevance import relevance
+from service.relevance import relevance, unmet_requirement
 
 __all__ = ["DEFAULT_MIN_SCORE", "EXTRACTIVE", "NOT_FOUND_TEXT", "Generator", "answer",
            "answer_question", "relevance"]
@@ -91,7 +90,7 @@ def answer(searcher: Searcher, question: str, *, k: int = 5, filters: Filters | 
     score = relevance(searcher, question, hits, enough=threshold)
     if not hits or score < threshold:
         return Answer(question, NOT_FOUND_TEXT, [], hits, EXTRACTIVE, not_found=True, warnings=[
-            *notes, _not_relevant_note(question, score, threshold)])
+            *notes, _not_relevant_note(question, hits, score, threshold)])
     warnings = list(notes)
     hits = list_passages(searcher, question, hits) or hits
     if generator is not None:
@@ -104,10 +103,12 @@ def answer(searcher: Searcher, question: str, *, k: int = 5, filters: Filters | 
                   EXTRACTIVE, warnings=warnings)
 
 
-def _not_relevant_note(question: str, score: float, threshold: float) -> str:
+def _not_relevant_note(question: str, hits: list[Hit], score: float,
+                       threshold: float) -> str:
     note = (f"ไม่มีข้อความที่เกี่ยวข้องพอ / nothing relevant enough: relevance {score:.3f} "
             f"< min_score {threshold:.3f}")
-    for requirement in answer_requirements(question):
+    requirement = unmet_requirement(question, hits)
+    if requirement is not None:
         note += f"; {requirement.thai} / {requirement.english}"
     return note
 

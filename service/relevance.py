@@ -78,7 +78,7 @@ from circulars.models import Hit
 from indexer.embedder import SHORT_BATCH
 from indexer.sentences import split_sentences
 from indexer.thai_tokens import tokenize
-from retriever.answer_types import answer_requirements
+from retriever.answer_types import Requirement, answer_requirements
 from retriever.query import validate_query
 from retriever.search import Searcher
 from retriever.terms import question_terms
@@ -131,9 +131,7 @@ def relevance(searcher: Searcher, question: str, hits: list[Hit],
     if any("citation" in hit.matched_by for hit in hits[:RELEVANCE_DEPTH]):
         return 1.0
     terms = question_terms(question)
-    candidates = hits[:RELEVANCE_DEPTH]
-    for requirement in answer_requirements(question):
-        candidates = [hit for hit in candidates if requirement.test(hit.text)]
+    candidates, _ = meeting_requirements(question, hits[:RELEVANCE_DEPTH])
     if not terms or not candidates:
         return 0.0
     if close_enough(searcher, question, candidates[0]):
@@ -147,6 +145,24 @@ def relevance(searcher: Searcher, question: str, hits: list[Hit],
             searcher, question, candidates[:SENTENCE_PASSAGES]) >= floor:
         return 1.0
     return best
+
+
+def meeting_requirements(question: str, hits: list[Hit]
+                         ) -> tuple[list[Hit], Requirement | None]:
+    """The hits that state what the question asks for (`answer_requirements`), and the
+    requirement none of them met (None when some hit meets them all)."""
+    candidates = hits
+    for requirement in answer_requirements(question):
+        candidates = [hit for hit in candidates if requirement.test(hit.text)]
+        if not candidates:
+            return [], requirement
+    return candidates, None
+
+
+def unmet_requirement(question: str, hits: list[Hit]) -> Requirement | None:
+    """Which requirement left the top passages without a candidate, for a not-found
+    note; None when the passages were refused for their words or meaning instead."""
+    return meeting_requirements(question, hits[:RELEVANCE_DEPTH])[1]
 
 
 def _floor(configured: float | None, calibrated: dict[str, float],

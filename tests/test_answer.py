@@ -41,7 +41,7 @@ from service.letter_facts import header_facts
 from service.lists import asks_for_list
 from service.markers import check_markers, has_content, states_not_found
 from service.prompt import build_prompt
-from service.relevance import hit_tokens
+from service.relevance import hit_tokens, meeting_requirements, unmet_requirement
 from service.settings import ServiceSettings
 from tests.fakes import HashEmbedder
 from tests.test_service_helpers import build_seed_index, seed_searcher
@@ -807,3 +807,20 @@ def test_what_a_passage_must_state_to_answer() -> None:
     assert [n.test("ได้รับเดือนละ ๖๐๐ บาท") for n in needs] == [True, True]
     assert [n.test("รายได้เฉลี่ย ๓๘,๐๐๐ บาท") for n in needs] == [True, False]
     assert all(n.thai for n in needs)
+
+
+def test_a_not_found_note_names_only_the_requirement_no_passage_met() -> None:
+    question = "เบี้ยยังชีพผู้สูงอายุได้เดือนละกี่บาท"
+    average = _plain_hit("ผู้สูงอายุมีรายได้เฉลี่ย ๓๘,๐๐๐ บาท")
+    monthly = _plain_hit("ผู้สูงอายุได้รับเดือนละ ๖๐๐ บาท")
+    unmet = unmet_requirement(question, [average])
+    assert unmet is not None and unmet.english.startswith("the question asks for a figure per")
+    assert meeting_requirements(question, [average, monthly]) == ([monthly], None)
+    assert unmet_requirement(question, [_plain_hit("ผู้สูงอายุต้องลงทะเบียน")]) is not None
+    assert unmet_requirement("ผู้สูงอายุต้องลงทะเบียนที่ไหน", [average]) is None
+
+
+def _plain_hit(text: str) -> Hit:
+    return Hit(rank=1, score=1.0, chunk_id=text, doc_id="d", text=text, doc_no=None, date=None,
+               subject=None, issuer=None, item="1", parents=[], source="s.txt", start=0,
+               end=len(text), part="body", kind="item")
