@@ -579,14 +579,17 @@ class Searcher:
         position = self.position.get(chunk_id)
         if position is None:
             return None
-        parent = _parent_item(self.items[position])
+        parent = _parent_item(self.meant_item(chunk_id))
         if parent is None:
             return None
         doc_id, part = self.doc_ids[position], self.part_indexes[position]
         same_part = [i for i in self._positions.get(doc_id, []) if self.part_indexes[i] == part]
         head = next((i for i in same_part if self.items[i] == parent), None)
-        members = [i for i in same_part if "#" not in self.items[i]
-                   and _parent_item(self.items[i]) == parent][:MAX_SUB_ITEMS]
+        # By the number meant: ว 339's list 8 holds 8.4, printed ๔.๕ out of sequence; other
+        # repeated numbers ("1#2": a table restating an item) are not members.
+        members = [i for i in same_part
+                   if ("#" not in self.items[i] or i in self._meant)
+                   and _parent_item(self.meant_item(self.ids[i])) == parent][:MAX_SUB_ITEMS]
         if head is None or len(members) < 2:
             return None
         chunks = self.store.chunks_by_ids([self.ids[i] for i in [head, *members]])

@@ -83,6 +83,14 @@ def test_the_list_an_item_belongs_to(seed_searcher: Searcher) -> None:
     assert five.item == "5" and seed_searcher.list_around(five.chunk_id) is None
     row = seed_searcher.ids[seed_searcher.items.index("r1")]
     assert seed_searcher.list_around(row) is None
+    # ว 339's list 8 holds its item 8.4, printed out of sequence as ๔.๕ (kept as 4.5#2),
+    # and the misprint's list is 8, not 4.
+    eight_one = seed_searcher.search("ว 339 ข้อ 8.1", k=1)[0]
+    found = seed_searcher.list_around(eight_one.chunk_id)
+    assert found is not None and [h.item for h in found[1]] == ["8.1", "8.2", "8.3", "4.5#2"]
+    misprint = next(h for h in seed_searcher.search("ว 339 ข้อ 8.4", k=3) if h.item == "4.5#2")
+    found = seed_searcher.list_around(misprint.chunk_id)
+    assert found is not None and found[0].item == "8"
 
 
 def test_which_letter_refers_to_another(seed_searcher: Searcher) -> None:
