@@ -162,22 +162,27 @@ def states_rate(per: str, text: str) -> bool:
 
 
 # Who holds a role ("มีใครเป็นหัวหน้าคณะทำงาน", "ประธานคือใคร"): only a passage that
-# mentions the role can name its holder; one about the body it heads cannot.
+# mentions the role can name its holder; one about the body it heads cannot. A question
+# may ask for several ("ใครเป็นประธานและเลขานุการ"); a passage naming any of them counts.
 ROLES = ("รองประธาน", "ประธาน", "หัวหน้า", "เลขานุการ")
 _ROLE = "|".join(ROLES)
-ASKS_ROLE = re.compile(rf"(?:ใคร|ผู้ใด)\s?(?:เป็น|ดำรงตำแหน่ง)\s?({_ROLE})"
-                       rf"|({_ROLE})\S{{0,40}}?\s?(?:คือ|เป็น)\s?(?:ใคร|ผู้ใด)")
+_ROLES = rf"(?:{_ROLE})(?:\s?(?:และ|กับ|หรือ|,)\s?(?:ใคร\s?เป็น\s?)?(?:{_ROLE}))*"
+ASKS_ROLE = re.compile(rf"(?:ใคร|ผู้ใด)\s?(?:เป็น|ดำรงตำแหน่ง)\s?({_ROLES})"
+                       rf"|({_ROLES})\S{{0,40}}?\s?(?:คือ|เป็น)\s?(?:ใคร|ผู้ใด)")
+ROLE_RE = re.compile(_ROLE)
 
 
-def asked_role(question: str) -> str | None:
-    """The role whose holder the question asks for ("หัวหน้า"), or None."""
+def asked_roles(question: str) -> tuple[str, ...]:
+    """The roles whose holders the question asks for (("หัวหน้า",)), or none."""
     match = ASKS_ROLE.search(index_form(question))
-    return (match.group(1) or match.group(2)) if match else None
+    if not match:
+        return ()
+    return tuple(dict.fromkeys(ROLE_RE.findall(match.group(1) or match.group(2))))
 
 
-def states_role(role: str, text: str) -> bool:
-    """Whether the text mentions the role at all."""
-    return role in text
+def states_role(roles: tuple[str, ...], text: str) -> bool:
+    """Whether the text mentions any of the roles at all."""
+    return any(role in text for role in roles)
 
 
 # Which provinces ("มีจังหวัดอะไรบ้าง"): only a passage naming provinces can list them;
@@ -307,7 +312,8 @@ def answer_requirements(question: str) -> list[Requirement]:
     """What a passage must state to answer the question: a figure in the asked unit, a
     day or due day, a rate, the role asked about, provinces by name (usually nothing)."""
     unit, day = asked_unit(question), asked_day(question)
-    per, role = asked_rate(question) or "", asked_role(question) or ""
+    per, roles = asked_rate(question) or "", asked_roles(question)
+    role = " หรือ ".join(roles)
     counted = unit not in (None, MONEY_UNIT)
     rules: list[tuple[bool, str, str, Callable[[str], bool]]] = [
         (unit == MONEY_UNIT, "คำถามถามจำนวนเงิน จึงนับเฉพาะข้อความที่ระบุจำนวนเงิน",
@@ -325,9 +331,9 @@ def answer_requirements(question: str) -> list[Requirement]:
         (bool(per), f"คำถามถามอัตรา{per}ละ จึงนับเฉพาะข้อความที่ระบุอัตรา{per}ละ",
          f"the question asks for a figure per {per}, so only passages stating one count",
          partial(states_rate, per)),
-        (bool(role), f"คำถามถามผู้ดำรงตำแหน่ง{role} จึงนับเฉพาะข้อความที่กล่าวถึง{role}",
+        (bool(roles), f"คำถามถามผู้ดำรงตำแหน่ง{role} จึงนับเฉพาะข้อความที่กล่าวถึง{role}",
          f"the question asks who holds the role {role}, so only passages naming it count",
-         partial(states_role, role)),
+         partial(states_role, roles)),
         (asks_provinces(question), "คำถามถามว่าจังหวัดใดบ้าง จึงนับเฉพาะข้อความที่ระบุชื่อจังหวัด",
          "the question asks which provinces, so only passages naming them count",
          names_provinces),

@@ -17,7 +17,7 @@ from retriever.answer_types import (
     asked_day,
     asked_letter_facts,
     asked_rate,
-    asked_role,
+    asked_roles,
     asked_unit,
     asks_provinces,
     names_provinces,
@@ -762,14 +762,25 @@ def test_a_rate_is_answered_only_from_a_passage_stating_one(searcher: Searcher) 
     assert result.not_found and "a figure per เดือน" in result.warnings[-1]
 
 
-@pytest.mark.parametrize(("question", "role"), [
-    ("คณะทำงานแก้ไขปัญหาน้ำเสียของเชียงใหม่ มีใครเป็นหัวหน้าคณะทำงาน", "หัวหน้า"),
-    ("ประธานคณะกรรมการคือใคร", "ประธาน"),
-    ("หัวหน้าส่วนราชการต้องรายงานใคร", None),  # the role acts; its holder is not asked
-    ("จังหวัดจะเรียนเชิญนายกรัฐมนตรีเป็นประธานเปิดงานต้องทำอย่างไร", None),
+@pytest.mark.parametrize(("question", "roles"), [
+    ("คณะทำงานแก้ไขปัญหาน้ำเสียของเชียงใหม่ มีใครเป็นหัวหน้าคณะทำงาน", ("หัวหน้า",)),
+    ("ประธานคณะกรรมการคือใคร", ("ประธาน",)),
+    ("รองประธานคณะกรรมการคือใคร", ("รองประธาน",)),
+    ("ใครเป็นประธานและเลขานุการของคณะทำงาน", ("ประธาน", "เลขานุการ")),
+    ("ใครเป็นประธาน และใครเป็นเลขานุการคณะกรรมการ", ("ประธาน", "เลขานุการ")),
+    ("หัวหน้าส่วนราชการต้องรายงานใคร", ()),  # the role acts; its holder is not asked
+    ("จังหวัดจะเรียนเชิญนายกรัฐมนตรีเป็นประธานเปิดงานต้องทำอย่างไร", ()),
 ])
-def test_the_role_a_question_asks_the_holder_of(question: str, role: str | None) -> None:
-    assert asked_role(question) == role
+def test_the_roles_a_question_asks_the_holders_of(question: str,
+                                                 roles: tuple[str, ...]) -> None:
+    assert asked_roles(question) == roles
+
+
+def test_a_passage_naming_any_asked_role_counts() -> None:
+    needs = answer_requirements("ใครเป็นประธานและเลขานุการของคณะทำงาน")
+    assert len(needs) == 1 and "ประธาน หรือ เลขานุการ" in needs[0].thai
+    assert needs[0].test("ให้หัวหน้าสำนักงานจังหวัดเป็นเลขานุการ")
+    assert not needs[0].test("ให้จังหวัดแต่งตั้งคณะทำงาน")
 
 
 def test_a_role_holder_is_answered_only_from_a_passage_naming_the_role(
