@@ -17,11 +17,11 @@ as one more ranked list, like the named sender's (`retriever.search`).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from circulars.models import Letter
 from indexer.normalize import index_form
+from retriever.letter_names import LetterNames
 
 MIN_NAME_CHARS = 6  # "นายก" or "ปลัด" alone would name half the letters
 # A name most letters are addressed to (ผู้ว่าราชการจังหวัด, in a ministry's circulars)
@@ -35,30 +35,21 @@ class AddresseeNames:
     """Addressee names of an index's letters, and the letters each name stands for."""
 
     def __init__(self, letters: Iterable[Letter]) -> None:
-        self._letters: dict[str, set[str]] = {}
-        total = 0
-        for letter in letters:
-            total += 1
-            name = _name_of(letter.to)
-            if name:
-                self._letters.setdefault(name, set()).add(letter.id)
-        if total >= COMMON_MIN_LETTERS:
-            self._letters = {name: ids for name, ids in self._letters.items()
-                             if len(ids) <= COMMON_SHARE * total}
-        names = sorted(self._letters, key=len, reverse=True)
-        self._pattern = (re.compile(ADDRESSING_RE + "(" + "|".join(map(re.escape, names)) + ")")
-                         if names else None)
+        letters = list(letters)
+        self._names = LetterNames(((name, letter.id) for letter in letters
+                                   if (name := _name_of(letter.to))), ADDRESSING_RE)
+        if len(letters) >= COMMON_MIN_LETTERS:
+            self._names.keep(name for name, ids in self._names.letters.items()
+                             if len(ids) <= COMMON_SHARE * len(letters))
 
     def __len__(self) -> int:
-        return len(self._letters)
+        return len(self._names)
 
     def letters_named(self, query: str) -> set[str]:
         """Ids of the letters whose addressee the query names as such (often none)."""
-        if self._pattern is None:
-            return set()
         found: set[str] = set()
-        for match in self._pattern.finditer(index_form(query)):
-            found |= self._letters[match.group(1)]
+        for _, letter_ids in self._names.found_in(index_form(query)):
+            found |= letter_ids
         return found
 
 

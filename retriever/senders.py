@@ -25,6 +25,7 @@ from collections.abc import Iterable
 
 from circulars.models import Letter
 from indexer.normalize import index_form
+from retriever.letter_names import LetterNames
 
 PROVINCE = "จังหวัด"
 MIN_NAME_CHARS = 4  # shorter "names" (OCR debris in an issuer line) would match anywhere
@@ -40,30 +41,23 @@ class SenderNames:
     """Issuer names of an index's letters, and the letters each name stands for."""
 
     def __init__(self, letters: Iterable[Letter]) -> None:
-        self._letters: dict[str, set[str]] = {}
-        for letter in letters:
-            for name in _names_of(letter.issuer):
-                self._letters.setdefault(name, set()).add(letter.id)
-        names = sorted(self._letters, key=len, reverse=True)
-        # One alternation, longest names first, so "จังหวัดเชียงใหม่" wins over "เชียงใหม่".
-        self._pattern = re.compile("|".join(map(re.escape, names))) if names else None
+        self._names = LetterNames((name, letter.id) for letter in letters
+                                  for name in _names_of(letter.issuer))
 
     def __len__(self) -> int:
-        return len(self._letters)
+        return len(self._names)
 
     def letters_named(self, query: str) -> set[str]:
         """Ids of the letters whose issuer the query names as sender (often none)."""
-        if self._pattern is None:
-            return set()
         text = index_form(query)
         found: set[str] = set()
-        for match in self._pattern.finditer(text):
+        for match, letter_ids in self._names.found_in(text):
             # Wide enough for the longest lead-in, "สำเนาหนังสือของจังหวัด " (23).
             before = text[max(0, match.start() - LEAD_IN_CHARS):match.start()]
             if ENCLOSED_LETTER_RE.search(before):
                 continue
             if SENDER_VERB_RE.match(text, match.end()) or LETTER_WORD_RE.search(before):
-                found |= self._letters[match.group()]
+                found |= letter_ids
         return found
 
 

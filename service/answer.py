@@ -62,7 +62,7 @@ from service.letter_facts import header_facts
 from service.lists import list_passages
 from service.markers import check_markers, has_content, states_not_found
 from service.prompt import NOT_FOUND_TEXT, build_prompt
-from service.relevance import relevance, unmet_requirement
+from service.relevance import excluding_requirements, relevance
 
 __all__ = ["DEFAULT_MIN_SCORE", "EXTRACTIVE", "NOT_FOUND_TEXT", "Generator", "answer",
            "answer_question", "relevance"]
@@ -107,8 +107,7 @@ def _not_relevant_note(question: str, hits: list[Hit], score: float,
                        threshold: float) -> str:
     note = (f"ไม่มีข้อความที่เกี่ยวข้องพอ / nothing relevant enough: relevance {score:.3f} "
             f"< min_score {threshold:.3f}")
-    requirement = unmet_requirement(question, hits)
-    if requirement is not None:
+    for requirement in excluding_requirements(question, hits):
         note += f"; {requirement.thai} / {requirement.english}"
     return note
 

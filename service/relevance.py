@@ -148,20 +148,21 @@ def relevance(searcher: Searcher, question: str, hits: list[Hit],
 
 
 def meeting_requirements(question: str, hits: list[Hit]
-                         ) -> tuple[list[Hit], Requirement | None]:
+                         ) -> tuple[list[Hit], list[Requirement]]:
     """The hits that state what the question asks for (`answer_requirements`), and the
-    requirement none of them met (None when some hit meets them all)."""
-    candidates = hits
+    requirements that set some hit aside."""
+    candidates, excluding = hits, []
     for requirement in answer_requirements(question):
-        candidates = [hit for hit in candidates if requirement.test(hit.text)]
-        if not candidates:
-            return [], requirement
-    return candidates, None
+        kept = [hit for hit in candidates if requirement.test(hit.text)]
+        if len(kept) < len(candidates):
+            excluding.append(requirement)
+        candidates = kept
+    return candidates, excluding
 
 
-def unmet_requirement(question: str, hits: list[Hit]) -> Requirement | None:
-    """Which requirement left the top passages without a candidate, for a not-found
-    note; None when the passages were refused for their words or meaning instead."""
+def excluding_requirements(question: str, hits: list[Hit]) -> list[Requirement]:
+    """The requirements that set some of the top passages aside, for a not-found note:
+    a rate question whose passages all state money names the rate, not the money."""
     return meeting_requirements(question, hits[:RELEVANCE_DEPTH])[1]
 
 

@@ -41,7 +41,7 @@ from service.letter_facts import header_facts
 from service.lists import asks_for_list
 from service.markers import check_markers, has_content, states_not_found
 from service.prompt import build_prompt
-from service.relevance import hit_tokens, meeting_requirements, unmet_requirement
+from service.relevance import excluding_requirements, hit_tokens, meeting_requirements
 from service.settings import ServiceSettings
 from tests.fakes import HashEmbedder
 from tests.test_service_helpers import build_seed_index, seed_searcher
@@ -820,15 +820,19 @@ def test_what_a_passage_must_state_to_answer() -> None:
     assert all(n.thai for n in needs)
 
 
-def test_a_not_found_note_names_only_the_requirement_no_passage_met() -> None:
+def test_a_not_found_note_names_only_the_requirements_that_set_passages_aside() -> None:
     question = "เบี้ยยังชีพผู้สูงอายุได้เดือนละกี่บาท"
     average = _plain_hit("ผู้สูงอายุมีรายได้เฉลี่ย ๓๘,๐๐๐ บาท")
     monthly = _plain_hit("ผู้สูงอายุได้รับเดือนละ ๖๐๐ บาท")
-    unmet = unmet_requirement(question, [average])
-    assert unmet is not None and unmet.english.startswith("the question asks for a figure per")
-    assert meeting_requirements(question, [average, monthly]) == ([monthly], None)
-    assert unmet_requirement(question, [_plain_hit("ผู้สูงอายุต้องลงทะเบียน")]) is not None
-    assert unmet_requirement("ผู้สูงอายุต้องลงทะเบียนที่ไหน", [average]) is None
+    excluding = excluding_requirements(question, [average])
+    assert [r.english.split(",")[0] for r in excluding] == [
+        "the question asks for a figure per เดือน"]
+    kept, set_aside = meeting_requirements(question, [average, monthly])
+    assert kept == [monthly] and [r.english for r in set_aside] == [r.english for r in excluding]
+    # Applied in turn: a passage without money is set aside by the money rule alone.
+    assert len(excluding_requirements(question, [_plain_hit("ต้องลงทะเบียน")])) == 1
+    assert excluding_requirements(question, [monthly]) == []
+    assert excluding_requirements("ผู้สูงอายุต้องลงทะเบียนที่ไหน", [average]) == []
 
 
 def _plain_hit(text: str) -> Hit:

@@ -1,0 +1,48 @@
+"""Names that stand for letters of an index (their issuers, their addressees), found
+in a question.
+
+`retriever.senders` and `retriever.addressees` each take names from the index's own
+letters and decide when a name found in a question counts (after a verb of issuing,
+after ถึง / เรียน); this holds what they share: which letters a name stands for, and
+one alternation over all names, longest first, so that "จังหวัดเชียงใหม่" wins over
+"เชียงใหม่" at the same place.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+
+
+class LetterNames:
+    """Names -> ids of the letters each stands for, matched in normalised text."""
+
+    def __init__(self, named: Iterable[tuple[str, str]], lead_in: str = "") -> None:
+        """`named`: (name, letter id) pairs; `lead_in`: a pattern a name must follow."""
+        self.letters: dict[str, set[str]] = {}
+        for name, letter_id in named:
+            self.letters.setdefault(name, set()).add(letter_id)
+        self._lead_in = lead_in
+        self._pattern = self._compile()
+
+    def __len__(self) -> int:
+        return len(self.letters)
+
+    def keep(self, wanted: Iterable[str]) -> None:
+        """Forget every name but the `wanted` ones."""
+        wanted = set(wanted)
+        self.letters = {name: ids for name, ids in self.letters.items() if name in wanted}
+        self._pattern = self._compile()
+
+    def found_in(self, text: str) -> Iterator[tuple[re.Match[str], set[str]]]:
+        """Each name found in `text` (group 1 of the match), with the letters it names."""
+        if self._pattern is None:
+            return
+        for match in self._pattern.finditer(text):
+            yield match, self.letters[match.group(1)]
+
+    def _compile(self) -> re.Pattern[str] | None:
+        names = sorted(self.letters, key=len, reverse=True)
+        if not names:
+            return None
+        return re.compile(self._lead_in + "(" + "|".join(map(re.escape, names)) + ")")
