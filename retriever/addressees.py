@@ -8,7 +8,7 @@ though both share the summary's words and both name the department (one as
 addressee, the other as sender and signer).
 
 An addressee counts as named only after a word that addresses it: ถึง, เรียน, แจ้ง,
-เวียนให้, เวียนต่อให้. "ผู้ว่าราชการจังหวัดต้องทำอย่างไร" names the governors as the ones
+เวียนให้, เวียนต่อให้, ส่งให้. "ผู้ว่าราชการจังหวัดต้องทำอย่างไร" names the governors as the ones
 who act, as most directives do. Names come from the index's own letters: the first
 word of each addressee line, at least `MIN_NAME_CHARS` long, and not a pointer to an
 attached list ("(ตามบัญชีแนบท้าย)"). Hybrid search fuses the named letters' chunks in
@@ -17,30 +17,33 @@ as one more ranked list, like the named sender's (`retriever.search`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
 from circulars.models import Letter
 from indexer.normalize import index_form
-from retriever.letter_names import LetterNames
+from retriever.letter_names import LetterNames, with_everyday_forms
 
 MIN_NAME_CHARS = 6  # "นายก" or "ปลัด" alone would name half the letters
 # A name most letters are addressed to (ผู้ว่าราชการจังหวัด, in a ministry's circulars)
 # tells none apart; counted only once there are this many letters to tell apart.
 COMMON_SHARE = 0.5
 COMMON_MIN_LETTERS = 8
-ADDRESSING_RE = r"(?:ถึง|เรียน|แจ้ง|เวียนต่อให้|เวียนให้)\s?"
+ADDRESSING_RE = r"(?:ถึง|เรียน|แจ้ง|เวียนต่อให้|เวียนให้|ส่งให้)\s?"
 
 
 class AddresseeNames:
     """Addressee names of an index's letters, and the letters each name stands for."""
 
-    def __init__(self, letters: Iterable[Letter]) -> None:
+    def __init__(self, letters: Iterable[Letter],
+                 everyday: Mapping[str, Sequence[str]] | None = None) -> None:
+        """`everyday`: official wordings -> their everyday forms, for names written short."""
         letters = list(letters)
-        self._names = LetterNames(((name, letter.id) for letter in letters
-                                   if (name := _name_of(letter.to))), ADDRESSING_RE)
+        named = [(name, letter.id) for letter in letters if (name := _name_of(letter.to))]
         if len(letters) >= COMMON_MIN_LETTERS:
-            self._names.keep(name for name, ids in self._names.letters.items()
-                             if len(ids) <= COMMON_SHARE * len(letters))
+            counts = LetterNames(named).letters
+            named = [(name, letter_id) for name, letter_id in named
+                     if len(counts[name]) <= COMMON_SHARE * len(letters)]
+        self._names = LetterNames(with_everyday_forms(named, everyday or {}), ADDRESSING_RE)
 
     def __len__(self) -> int:
         return len(self._names)

@@ -5,13 +5,16 @@ in a question.
 letters and decide when a name found in a question counts (after a verb of issuing,
 after ถึง / เรียน); this holds what they share: which letters a name stands for, and
 one alternation over all names, longest first, so that "จังหวัดเชียงใหม่" wins over
-"เชียงใหม่" at the same place.
+"เชียงใหม่" at the same place. Officials also write names the short way ("สถ. แจ้ง...",
+"ส่งถึงอธิบดี สถ."): `with_everyday_forms` adds those spellings, from the thesaurus.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+
+from indexer.normalize import index_form
 
 
 class LetterNames:
@@ -28,12 +31,6 @@ class LetterNames:
     def __len__(self) -> int:
         return len(self.letters)
 
-    def keep(self, wanted: Iterable[str]) -> None:
-        """Forget every name but the `wanted` ones."""
-        wanted = set(wanted)
-        self.letters = {name: ids for name, ids in self.letters.items() if name in wanted}
-        self._pattern = self._compile()
-
     def found_in(self, text: str) -> Iterator[tuple[re.Match[str], set[str]]]:
         """Each name found in `text` (group 1 of the match), with the letters it names."""
         if self._pattern is None:
@@ -46,3 +43,20 @@ class LetterNames:
         if not names:
             return None
         return re.compile(self._lead_in + "(" + "|".join(map(re.escape, names)) + ")")
+
+
+def with_everyday_forms(named: Iterable[tuple[str, str]],
+                        everyday: Mapping[str, Sequence[str]]) -> Iterator[tuple[str, str]]:
+    """The (name, letter id) pairs, then each again with an official wording inside the
+    name written the everyday way (`retriever.thesaurus.Thesaurus.everyday_forms`):
+    "อธิบดีกรมส่งเสริมการปกครองท้องถิ่น" also as "อธิบดีสถ." and "อธิบดี สถ."."""
+    for name, letter_id in named:
+        yield name, letter_id
+        for official, forms in everyday.items():
+            official = index_form(official)
+            if official not in name:
+                continue
+            for form in forms:
+                yield index_form(name.replace(official, form)), letter_id
+                if not name.startswith(official):
+                    yield index_form(name.replace(official, " " + form)), letter_id

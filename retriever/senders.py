@@ -21,11 +21,11 @@ province, the province's name alone ("เชียงใหม่ ให้...")
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
 from circulars.models import Letter
 from indexer.normalize import index_form
-from retriever.letter_names import LetterNames
+from retriever.letter_names import LetterNames, with_everyday_forms
 
 PROVINCE = "จังหวัด"
 MIN_NAME_CHARS = 4  # shorter "names" (OCR debris in an issuer line) would match anywhere
@@ -40,9 +40,11 @@ LEAD_IN_CHARS = 28
 class SenderNames:
     """Issuer names of an index's letters, and the letters each name stands for."""
 
-    def __init__(self, letters: Iterable[Letter]) -> None:
-        self._names = LetterNames((name, letter.id) for letter in letters
-                                  for name in _names_of(letter.issuer))
+    def __init__(self, letters: Iterable[Letter],
+                 everyday: Mapping[str, Sequence[str]] | None = None) -> None:
+        """`everyday`: official wordings -> their everyday forms, for names written short."""
+        named = ((name, letter.id) for letter in letters for name in _names_of(letter.issuer))
+        self._names = LetterNames(with_everyday_forms(named, everyday or {}))
 
     def __len__(self) -> int:
         return len(self._names)

@@ -44,11 +44,14 @@ class Thesaurus:
     """Everyday wordings (as token runs) to their official wordings (token runs)."""
 
     def __init__(self, entries: Mapping[tuple[str, ...], Sequence[tuple[str, ...]]],
-                 shown: Mapping[tuple[str, ...], str] | None = None) -> None:
+                 shown: Mapping[tuple[str, ...], str] | None = None,
+                 written: Mapping[tuple[str, ...], Sequence[str]] | None = None) -> None:
         self._entries = {key: tuple(values) for key, values in entries.items() if key and values}
         self._longest = max((len(key) for key in self._entries), default=0)
         # Official wordings as written in the file, for telling the user what was added.
         self._shown = dict(shown or {})
+        # Everyday wordings as written ("สถ.", whose tokens are ส, ถ), for `everyday_forms`.
+        self._written = {key: tuple(forms) for key, forms in (written or {}).items()}
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -58,6 +61,7 @@ class Thesaurus:
         """Read a TSV thesaurus; `#` starts a comment line, blank lines are skipped."""
         entries: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
         shown: dict[tuple[str, ...], str] = {}
+        everyday_written: dict[tuple[str, ...], list[str]] = {}
         try:
             lines = path.read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError) as error:
@@ -79,11 +83,25 @@ class Thesaurus:
                     f"expected 'everyday<TAB>official|official', got {line!r}")
             known = entries.setdefault(key, [])
             known.extend(v for v in values if v not in known)
-        return cls(entries, shown)
+            forms = everyday_written.setdefault(key, [])
+            if everyday.strip() not in forms:
+                forms.append(everyday.strip())
+        return cls(entries, shown, everyday_written)
 
     def entries(self) -> dict[tuple[str, ...], tuple[tuple[str, ...], ...]]:
         """Every everyday wording's tokens and its official wordings' tokens."""
         return dict(self._entries)
+
+    def everyday_forms(self) -> dict[str, list[str]]:
+        """Each official wording (as written) with the everyday wordings (as written)
+        that stand for it: "กรมส่งเสริมการปกครองท้องถิ่น" -> ["สถ.", "กรมท้องถิ่น"]."""
+        forms: dict[str, list[str]] = {}
+        for key, officials in self._entries.items():
+            everyday = self._written.get(key) or (_joined(key),)
+            for official in officials:
+                known = forms.setdefault(self._shown.get(official, _joined(official)), [])
+                known.extend(form for form in everyday if form not in known)
+        return forms
 
     def matches(self, tokens: Sequence[str]) -> list[Match]:
         """Everyday wordings in the token list, longest first at each position and

@@ -17,8 +17,10 @@ from indexer.embedder import Embedder
 from indexer.manifest import IndexMismatch, IndexMissing
 from retriever.addressees import AddresseeNames
 from retriever.answer_types import asked_kinds, states
+from retriever.letter_names import with_everyday_forms
 from retriever.query import QueryError, find_citation
 from retriever.search import Filters, Searcher, _fuse
+from retriever.thesaurus import Thesaurus
 from tests.conftest import CORPUS, ROOT
 from tests.fakes import HashEmbedder
 
@@ -243,6 +245,9 @@ def _doc_nos(searcher: Searcher, letter_ids: set[str]) -> set[str | None]:
         # A letter another letter encloses: its issuer is not the sender asked about.
         ("หนังสือจังหวัดใดแนบสำเนาหนังสือกระทรวงมหาดไทยมาด้วย", set()),
         ("จังหวัดชัยภูมิส่งสำเนาหนังสือกระทรวงมหาดไทยให้อำเภอ", {"ขย 0023.6/ว 3053"}),
+        # A name written the short way (the thesaurus's everyday forms).
+        ("สถ. แจ้งท้องถิ่นจังหวัดเรื่องใด", {"มท 0801.2/ว 52"}),
+        ("หนังสือ สถ. เรื่องการมอบนโยบาย", {"มท 0801.2/ว 52"}),
     ],
 )
 def test_named_senders(seed_searcher: Searcher, query: str, senders: set[str]) -> None:
@@ -280,6 +285,10 @@ def test_a_named_sender_keeps_the_paraphrase_weight_of_bm25(
         # The governors as the ones who act, not as addressees.
         ("ผู้ว่าราชการจังหวัดต้องทำอย่างไรเรื่องยาเสพติด", set()),
         ("อธิบดีกรมส่งเสริมการปกครองท้องถิ่นลงนามในหนังสือใด", set()),
+        # Short forms, and ส่งให้ as a word that addresses.
+        ("สรุปการตรวจเยี่ยมที่ สป.มท. ส่งให้อธิบดี สถ.", {"มท 0211.2/19355"}),
+        ("สรุปการตรวจเยี่ยมที่ส่งถึงอธิบดีสถ.", {"มท 0211.2/19355"}),
+        ("กรมส่งเสริมการปกครองท้องถิ่นแจ้ง สถจ. เรื่องใด", {"มท 0801.2/ว 52"}),
     ],
 )
 def test_named_addressees(seed_searcher: Searcher, query: str, addressed: set[str]) -> None:
@@ -543,6 +552,17 @@ def test_an_addressee_most_letters_share_names_none_of_them() -> None:
     # Among few letters, the same share still tells them apart.
     few = AddresseeNames([*letters[:2], letters[-1]])
     assert few.letters_named("หนังสือที่แจ้งผู้ว่าราชการจังหวัด") == {"g0", "g1"}
+
+
+def test_names_written_the_everyday_way() -> None:
+    named = [("อธิบดีกรมส่งเสริมการปกครองท้องถิ่น", "d1"), ("จังหวัดเชียงใหม่", "c1")]
+    everyday = {"กรมส่งเสริมการปกครองท้องถิ่น": ["สถ.", "กรมท้องถิ่น"]}
+    assert set(with_everyday_forms(named, everyday)) == {
+        *named, ("อธิบดีสถ.", "d1"), ("อธิบดี สถ.", "d1"), ("อธิบดีกรมท้องถิ่น", "d1"),
+        ("อธิบดี กรมท้องถิ่น", "d1")}
+    forms = Thesaurus.load().everyday_forms()
+    assert {"สถ.", "กรมท้องถิ่น"} <= set(forms["กรมส่งเสริมการปกครองท้องถิ่น"])
+    assert "ผวจ." in forms["ผู้ว่าราชการจังหวัด"]
 
 
 def test_an_everyday_word_finds_the_official_wording(seed_searcher: Searcher) -> None:
