@@ -7,6 +7,7 @@
     circulars eval --beir ../shared/data/xquad-th/retrieval
     circulars eval --beir ../shared/data/iapp-wiki-qa/retrieval --prefix test.
     circulars eval --min hybrid.test.hit@1=0.9 --min answer.test.citation_f1=0.8
+    circulars eval --split dev --baseline eval/reports/latest-circulars.json
 
 The circular set is scored against the index in `--index` (default
 `.index/default`, built from `corpus/` with the configured model when missing);
@@ -14,9 +15,13 @@ its gold labels are validated first. A BEIR folder is indexed as `.jsonl`
 documents into `<cache>/eval-index/<name>` (rebuilt only when the corpus or the
 model changed). Reports go to `eval/reports/` (`--out`).
 
-Exit codes: 0 success; 1 a metric is below its `--min` floor, or the labels are
-broken; 2 bad input or usage (malformed line, empty query set, unknown metric,
-missing or mismatched index, model not available).
+With `--baseline` an earlier report of the same set is compared with this run
+(`eval.baseline`); `--fail-on-regression` then fails on a significant drop.
+
+Exit codes: 0 success; 1 a metric is below its `--min` floor, the labels are
+broken, or (with `--fail-on-regression`) a metric dropped significantly; 2 bad
+input or usage (malformed line, empty query set, unknown metric, missing or
+mismatched index, model not available, unreadable baseline report).
 """
 
 from __future__ import annotations
@@ -95,6 +100,12 @@ def add_eval_parser(sub: Any, common: Any) -> None:
                    metavar="METRIC=VALUE",
                    help="fail (exit 1) when METRIC is below VALUE, e.g. hybrid.test.hit@1=0.9; "
                         "repeatable")
+    p.add_argument("--baseline", type=Path, metavar="REPORT.json",
+                   help="an earlier report of the same set to compare with (differences, "
+                        "paired tests, questions that moved); e.g. "
+                        "eval/reports/latest-circulars.json before this run replaces it")
+    p.add_argument("--fail-on-regression", action="store_true",
+                   help="with --baseline: exit 1 when a metric is significantly lower")
     p.add_argument("--out", type=Path, default=REPORTS_DIR, help="report folder")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_eval)
@@ -120,6 +131,14 @@ def run_eval(args: argparse.Namespace, settings: Settings, embedder: Any = None)
     from retriever.thesaurus import ThesaurusError
 
     try:
+        if args.fail_on_regression and not args.baseline:
+            raise EvalInputError("--fail-on-regression ต้องใช้คู่กับ --baseline / "
+                                 "--fail-on-regression needs --baseline")
+        if args.baseline:
+            # Read now: this run may replace the file (latest-*.json) before comparing.
+            from eval.baseline import read_baseline
+
+            args.baseline_report = read_baseline(args.baseline)
         if args.beir:
             return _run_beir(args, settings, embedder)
         return _run_circulars(args, settings, embedder)
@@ -342,7 +361,7 @@ def _meta(args: argparse.Namespace, searcher: Any, source: str) -> dict[str, Any
     status = _git("status", "--porcelain", "--untracked-files=no", "--", ".",
                   ":(exclude)eval/reports")
     options = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()
-               if k != "func"}
+               if k not in ("func", "baseline_report")}
     return {
         "date": now.date().isoformat(), "timestamp": now.isoformat(timespec="seconds"),
         "commit": _git("rev-parse", "--short", "HEAD"), "dirty": bool(status),
@@ -376,6 +395,10 @@ def _argv(args: argparse.Namespace) -> list[str]:
         out.append("--no-answers")
     for name, value in args.floors:
         out += ["--min", f"{name}={value}"]
+    if getattr(args, "baseline", None):
+        out += ["--baseline", str(args.baseline)]
+    if getattr(args, "fail_on_regression", False):
+        out.append("--fail-on-regression")
     return out
 
 
@@ -399,6 +422,11 @@ def _finish(args: argparse.Namespace, settings: Settings, searcher: Any, result:
     from eval.report import flatten, markdown, write_report
 
     result["meta"] = _meta(args, searcher, source)
+    baseline = getattr(args, "baseline_report", None)
+    if baseline is not None:
+        from eval.baseline import compare_runs
+
+        result["against_baseline"] = compare_runs(result, baseline)
     flat = flatten(result)
     rows, unknown = check_floors(flat, args.floors)
     result["floors"] = rows
@@ -419,7 +447,10 @@ def _finish(args: argparse.Namespace, settings: Settings, searcher: Any, result:
     failed = [r for r in rows if not r["ok"]]
     for r in failed:
         _say(f"ต่ำกว่าเกณฑ์ / below floor: {r['metric']} = {r['value']:.4f} < {r['floor']}")
-    return 1 if failed else 0
+    worse = result.get("against_baseline", {}).get("worse", [])
+    if worse:
+        _say(f"แย่ลงอย่างมีนัยสำคัญ / significantly worse than the baseline: {', '.join(worse)}")
+    return 1 if failed or (worse and args.fail_on_regression) else 0
 
 
 def _common(p: argparse.ArgumentParser) -> None:

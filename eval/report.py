@@ -170,6 +170,7 @@ def markdown(result: dict[str, Any], images: dict[str, str]) -> str:
     elif result.get("answers_skipped"):
         lines += ["", "## Answers (/ask)", "", f"Skipped: {result['answers_skipped']}"]
 
+    lines += _against_baseline(result.get("against_baseline"))
     misses = result.get("misses", {}).get("hybrid")
     if misses:
         lines += ["", "## Hybrid questions not answered at rank 1", "", "<details>", "",
@@ -185,6 +186,43 @@ def markdown(result: dict[str, Any], images: dict[str, str]) -> str:
             [f["metric"], fmt(f["value"]), fmt(f["floor"]), "yes" if f["ok"] else "**NO**"]
             for f in floors])
     return "\n".join(lines) + "\n"
+
+
+def _against_baseline(found: dict[str, Any] | None) -> list[str]:
+    """The comparison with an earlier run (`eval.baseline`), as a report section."""
+    if not found:
+        return []
+    base = found["baseline"]
+    lines = ["", "## Against the baseline", "",
+             f"Baseline: commit `{base.get('commit') or 'unknown'}`"
+             + (" (with uncommitted changes)" if base.get("dirty") else "")
+             + f", {base.get('date') or '?'}, model `{base.get('model') or '?'}`. Means over the "
+             "questions both runs asked in the same form; p from a paired randomization test "
+             "(sign flips, 2,000 resamples); * marks p < 0.05.", ""]
+    rows = [[d["mode"], d["split"], HEADERS.get(d["metric"], d["metric"]), str(d["n"]),
+             fmt(d["baseline"]), fmt(d["now"]), f"{d['delta']:+.3f}",
+             fmt_p(d["p_value"]) + (" *" if d["significant"] else "")]
+            for d in found["differences"]]
+    lines += _table(["mode", "split", "metric", "n", "baseline", "now", "Δ", "p"], rows)
+    mode = found["moved"].get("mode", "")
+    labels = {
+        "hit@1_gained": f"{mode} hit@1 gained", "hit@1_lost": f"{mode} hit@1 lost",
+        "answers_f1_up": "answer citation F1 up", "answers_f1_down": "answer citation F1 down",
+        "unanswerable_now_refused": "unanswerable, now refused",
+        "unanswerable_now_answered": "unanswerable, now answered",
+    }
+    lines.append("")
+    for key, label in labels.items():
+        ids = found["moved"].get(key)
+        if ids is not None:
+            lines.append(f"- {label} ({len(ids)}): {', '.join(ids) or '–'}")
+    for key, label in (("changed_questions", "left out, changed since the baseline"),
+                       ("new_questions", "left out, not in the baseline")):
+        if found.get(key):
+            lines.append(f"- {label} ({len(found[key])}): {', '.join(found[key])}")
+    if found.get("worse"):
+        lines.append(f"- **significantly worse**: {', '.join(found['worse'])}")
+    return lines
 
 
 def plot_modes(result: dict[str, Any], path: Path) -> None:

@@ -21,6 +21,7 @@ import numpy as np
 from tqdm import tqdm
 
 from circulars.models import Answer, Hit
+from eval.baseline import fingerprint, question_scores
 from eval.data import SPLITS, BeirSet, EvalInputError, Question
 from eval.metrics import (
     Pair,
@@ -187,6 +188,10 @@ def evaluate_circulars(searcher: Searcher, questions: list[Question], splits: Se
         "kind": "circulars", "splits": list(groups), "modes": list(modes),
         "n_questions": len(questions), "n_answerable": len(answerable),
         "retrieval": retrieval["table"], "per_query": retrieval["per_query"],
+        "question_scores": question_scores(retrieval["per_query"]),
+        "questions": {q.id: {"split": q.split, "kind": q.kind,
+                             "fingerprint": fingerprint(q.question, [g.key for g in q.gold])}
+                      for q in questions},
         "by_kind": by_kind, "significance": significance, "stat_test": stat_test,
         "seconds": seconds, "misses": misses,
     }
@@ -210,6 +215,10 @@ def evaluate_beir(searcher: Searcher, data: BeirSet, modes: Sequence[str] = MODE
         "kind": "beir", "splits": ["all"], "modes": list(modes),
         "n_questions": len(data.queries), "corpus_documents": data.corpus_size,
         "retrieval": retrieval["table"], "per_query": retrieval["per_query"],
+        "question_scores": question_scores(retrieval["per_query"]),
+        "questions": {qid: {"split": "all",
+                            "fingerprint": fingerprint(text, data.qrels.get(qid, {}))}
+                      for qid, text in data.queries},
         "significance": significance, "stat_test": stat_test, "seconds": seconds,
         "warnings": list(data.warnings),
     }

@@ -201,6 +201,37 @@ def test_beir_bad_inputs(beir_set: Path, tmp_path: Path,
     assert "the query set is empty" in capsys.readouterr().err
 
 
+def test_eval_against_a_baseline_report(seed_index: Path, tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """`--baseline` compares with an earlier report (`eval.baseline`); with
+    `--fail-on-regression` a significant drop fails the run."""
+    out = tmp_path / "reports"
+    argv = ["--split", "dev", "--modes", "bm25", "--no-answers", "--out", str(out)]
+    assert run(argv, seed_index) == 0
+    first = out / "latest-circulars-dev.json"
+    saved = json.loads(first.read_text(encoding="utf-8"))
+    assert set(saved["question_scores"]["bm25"]) == {"hit@1", "mrr@10", "ndcg@10"}
+    capsys.readouterr()
+    # The same run again: nothing moved, and the file it reads is the one it replaces.
+    assert run([*argv, "--baseline", str(first), "--fail-on-regression"], seed_index) == 0
+    printed = capsys.readouterr().out
+    assert "## Against the baseline" in printed and "bm25 hit@1 lost (0): –" in printed
+    again = json.loads(first.read_text(encoding="utf-8"))["against_baseline"]
+    assert again["worse"] == [] and all(d["delta"] == 0 for d in again["differences"])
+    # A baseline that found everything: this run is significantly worse.
+    perfect = tmp_path / "perfect.json"
+    for metric in saved["question_scores"]["bm25"].values():
+        metric.update(dict.fromkeys(metric, 1.0))
+    perfect.write_text(json.dumps(saved, ensure_ascii=False), encoding="utf-8")
+    assert run([*argv, "--baseline", str(perfect)], seed_index) == 0
+    assert "significantly worse than the baseline: bm25.dev.hit@1" in capsys.readouterr().err
+    assert run([*argv, "--baseline", str(perfect), "--fail-on-regression"], seed_index) == 1
+    capsys.readouterr()
+    assert run([*argv, "--fail-on-regression"], seed_index) == 2
+    assert "needs --baseline" in capsys.readouterr().err
+    assert run([*argv, "--baseline", str(tmp_path / "none.json")], seed_index) == 2
+
+
 # ------------------------------------------------------------------------ answers
 def fake_answer(searcher: Searcher, question: str, k: int = 5, filters: Any = None,
                 generator: Any = None, min_score: float | None = None) -> Answer:
