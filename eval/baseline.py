@@ -117,7 +117,7 @@ def compare_runs(now: Mapping[str, Any], baseline: Mapping[str, Any]) -> dict[st
                 continue
             for split in now["splits"]:
                 ids = [q for q in same.get(split, []) if q in scores and q in old]
-                if ids:
+                if ids and not _repeats_a_split(split, ids, same):
                     differences.append(_difference(mode, split, metric,
                                                    [old[q] for q in ids],
                                                    [scores[q] for q in ids]))
@@ -161,6 +161,12 @@ def _same_questions(now: Mapping[str, Mapping[str, str]],
     return splits
 
 
+def _repeats_a_split(split: str, ids: Sequence[str], same: Mapping[str, list[str]]) -> bool:
+    """Whether "all" holds just one split's questions (a dev run against a full one)."""
+    return split == "all" and any(set(ids) <= set(same[other])
+                                  for other in same if other != "all")
+
+
 def _difference(mode: str, split: str, metric: str, before: Sequence[float],
                 after: Sequence[float]) -> Difference:
     return Difference(mode, split, metric, float(np.mean(before)), float(np.mean(after)),
@@ -178,6 +184,8 @@ def _answer_differences(splits: Sequence[str], same: Mapping[str, list[str]],
     out: list[Difference] = []
     for split in splits:
         ids = [q for q in same.get(split, []) if q in now and q in old]
+        if _repeats_a_split(split, ids, same):
+            continue
         answerable = [q for q in ids if now[q]["answerable"]]
         unanswerable = [q for q in ids if not now[q]["answerable"]]
         if answerable:

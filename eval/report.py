@@ -21,6 +21,7 @@ HEADERS = {"hit@1": "hit@1", "hit@5": "hit@5", "hit@10": "hit@10", "recall@5": "
            "recall@10": "R@10", "mrr@10": "MRR@10", "ndcg@10": "nDCG@10"}
 ANSWER_COLUMNS = ("citation_precision", "citation_recall", "citation_f1", "false_not_found_rate",
                   "not_found_accuracy", "keyword_recall")
+LISTED_IDS = 20  # question ids a report line names before "…" (the JSON has them all)
 PLOT_METRICS = ("hit@1", "hit@5", "hit@10", "recall@10", "mrr@10", "ndcg@10")
 
 
@@ -218,8 +219,10 @@ def _against_baseline(found: dict[str, Any] | None) -> list[str]:
             lines.append(f"- {label} ({len(ids)}): {', '.join(ids) or '–'}")
     for key, label in (("changed_questions", "left out, changed since the baseline"),
                        ("new_questions", "left out, not in the baseline")):
-        if found.get(key):
-            lines.append(f"- {label} ({len(found[key])}): {', '.join(found[key])}")
+        ids = found.get(key) or []
+        if ids:
+            shown = ", ".join(ids[:LISTED_IDS]) + (" …" if len(ids) > LISTED_IDS else "")
+            lines.append(f"- {label} ({len(ids)}): {shown}")
     if found.get("worse"):
         lines.append(f"- **significantly worse**: {', '.join(found['worse'])}")
     return lines
