@@ -8,7 +8,9 @@ gold labels changed since (its fingerprint differs) is left out and counted. Eac
 difference gets a paired randomization test on the per-question scores (SciPy's
 `permutation_test`, sign flips: the same test as ranx's Fisher test between
 modes), and the questions that moved are listed: hit@1 gained or lost (hybrid),
-answers that changed between a citation and not found.
+answers that changed between a citation and not found. A run compares some thirty
+means at once, so what counts as worse (`--fail-on-regression`) uses p-values
+adjusted for that (Benjamini-Hochberg).
 
 A report keeps what a later comparison needs: per-question scores of the
 significance metrics (`question_scores`) and each question's split and
@@ -27,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.stats import permutation_test
+from scipy.stats import false_discovery_control, permutation_test
 
 from eval.data import EvalInputError
 from eval.metrics import SIGNIFICANCE_METRICS
@@ -59,6 +61,9 @@ class Difference:
     now: float
     p_value: float
     n: int
+    # p adjusted for the many differences tested together (Benjamini-Hochberg): a run
+    # compares some thirty means, and at p < 0.05 one or two would pass by chance.
+    p_adjusted: float = 1.0
 
     @property
     def delta(self) -> float:
@@ -70,7 +75,8 @@ class Difference:
 
     @property
     def worse(self) -> bool:
-        return self.significant and self.delta < 0
+        """Lower, and still significant after the adjustment for many tests."""
+        return self.p_adjusted < 0.05 and self.delta < 0
 
 
 def read_baseline(path: Path) -> dict[str, Any]:
@@ -91,6 +97,7 @@ def read_baseline(path: Path) -> dict[str, Any]:
 def paired_p_value(before: Sequence[float], after: Sequence[float]) -> float:
     """Two-sided p-value of the mean paired difference (sign-flip randomization)."""
     differences = np.asarray(after, dtype=float) - np.asarray(before, dtype=float)
+    differences = differences[np.isfinite(differences)]  # a NaN score says nothing
     if len(differences) < 2 or not differences.any():
         return 1.0
     result = permutation_test(
@@ -137,6 +144,7 @@ def compare_runs(now: Mapping[str, Any], baseline: Mapping[str, Any]) -> dict[st
     if answers_now and answers_old:
         differences.extend(_answer_differences(now["splits"], same, answers_now, answers_old))
         moved.update(_answer_moves(same["all"], answers_now, answers_old))
+    _adjust(differences)
     changed = sorted(set(now["questions"]) & set(baseline["questions"]) - set(same["all"]))
     return {
         "baseline": {key: baseline.get("meta", {}).get(key)
@@ -146,6 +154,7 @@ def compare_runs(now: Mapping[str, Any], baseline: Mapping[str, Any]) -> dict[st
         "moved": moved,
         "changed_questions": changed,
         "new_questions": sorted(set(now["questions"]) - set(baseline["questions"])),
+        "baseline_only": sorted(set(baseline["questions"]) - set(now["questions"])),
         "worse": [f"{d.mode}.{d.split}.{d.metric}" for d in differences if d.worse],
     }
 
@@ -155,10 +164,20 @@ def _same_questions(now: Mapping[str, Mapping[str, str]],
     """Split -> ids of the questions both runs asked in the same form (and "all")."""
     same = [q for q, facts in now.items()
             if q in old and old[q].get("fingerprint") == facts.get("fingerprint")]
-    splits: dict[str, list[str]] = {"all": same}
+    splits: dict[str, list[str]] = {"all": list(same)}
     for q in same:
-        splits.setdefault(now[q]["split"], []).append(q)
+        split = now[q].get("split", "all")
+        if split != "all":  # a BEIR set's questions are all in "all" already
+            splits.setdefault(split, []).append(q)
     return splits
+
+
+def _adjust(differences: Sequence[Difference]) -> None:
+    """Set each difference's Benjamini-Hochberg adjusted p-value (SciPy)."""
+    if differences:
+        adjusted = false_discovery_control([d.p_value for d in differences])
+        for difference, p in zip(differences, adjusted, strict=True):
+            difference.p_adjusted = float(p)
 
 
 def _repeats_a_split(split: str, ids: Sequence[str], same: Mapping[str, list[str]]) -> bool:

@@ -139,6 +139,11 @@ def run_eval(args: argparse.Namespace, settings: Settings, embedder: Any = None)
             from eval.baseline import read_baseline
 
             args.baseline_report = read_baseline(args.baseline)
+            wanted = "beir" if args.beir else "circulars"
+            if args.baseline_report.get("kind") != wanted:
+                raise EvalInputError(
+                    f"{args.baseline}: รายงานฐานเป็นของชุดอื่น / the baseline report is of "
+                    f"another set ({args.baseline_report.get('name')!r}, not a {wanted} run)")
         if args.beir:
             return _run_beir(args, settings, embedder)
         return _run_circulars(args, settings, embedder)
@@ -426,7 +431,10 @@ def _finish(args: argparse.Namespace, settings: Settings, searcher: Any, result:
     if baseline is not None:
         from eval.baseline import compare_runs
 
-        result["against_baseline"] = compare_runs(result, baseline)
+        try:
+            result["against_baseline"] = compare_runs(result, baseline)
+        except EvalInputError as error:  # the run itself is good: keep its report
+            _say(f"คำเตือน / warning: ไม่ได้เทียบกับรายงานฐาน / not compared: {error}")
     flat = flatten(result)
     rows, unknown = check_floors(flat, args.floors)
     result["floors"] = rows

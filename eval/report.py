@@ -16,6 +16,8 @@ import math
 from pathlib import Path
 from typing import Any
 
+from eval.baseline import N_RESAMPLES
+
 RETRIEVAL_COLUMNS = ("hit@1", "hit@5", "hit@10", "recall@5", "recall@10", "mrr@10", "ndcg@10")
 HEADERS = {"hit@1": "hit@1", "hit@5": "hit@5", "hit@10": "hit@10", "recall@5": "R@5",
            "recall@10": "R@10", "mrr@10": "MRR@10", "ndcg@10": "nDCG@10"}
@@ -199,12 +201,16 @@ def _against_baseline(found: dict[str, Any] | None) -> list[str]:
              + (" (with uncommitted changes)" if base.get("dirty") else "")
              + f", {base.get('date') or '?'}, model `{base.get('model') or '?'}`. Means over the "
              "questions both runs asked in the same form; p from a paired randomization test "
-             "(sign flips, 2,000 resamples); * marks p < 0.05.", ""]
+             f"(sign flips; {N_RESAMPLES:,} resamples, exact up to 10 questions); * marks "
+             "p < 0.05; p (BH) is adjusted for the number of differences tested "
+             "(Benjamini-Hochberg) and decides what counts as worse.", ""]
     rows = [[d["mode"], d["split"], HEADERS.get(d["metric"], d["metric"]), str(d["n"]),
              fmt(d["baseline"]), fmt(d["now"]), f"{d['delta']:+.3f}",
-             fmt_p(d["p_value"]) + (" *" if d["significant"] else "")]
+             fmt_p(d["p_value"]) + (" *" if d["significant"] else ""),
+             fmt_p(d.get("p_adjusted", 1.0))]
             for d in found["differences"]]
-    lines += _table(["mode", "split", "metric", "n", "baseline", "now", "Δ", "p"], rows)
+    lines += _table(["mode", "split", "metric", "n", "baseline", "now", "Δ", "p", "p (BH)"],
+                    rows)
     mode = found["moved"].get("mode", "")
     labels = {
         "hit@1_gained": f"{mode} hit@1 gained", "hit@1_lost": f"{mode} hit@1 lost",
@@ -216,16 +222,20 @@ def _against_baseline(found: dict[str, Any] | None) -> list[str]:
     for key, label in labels.items():
         ids = found["moved"].get(key)
         if ids is not None:
-            lines.append(f"- {label} ({len(ids)}): {', '.join(ids) or '–'}")
+            lines.append(f"- {label} ({len(ids)}): {_ids(ids)}")
     for key, label in (("changed_questions", "left out, changed since the baseline"),
-                       ("new_questions", "left out, not in the baseline")):
-        ids = found.get(key) or []
-        if ids:
-            shown = ", ".join(ids[:LISTED_IDS]) + (" …" if len(ids) > LISTED_IDS else "")
-            lines.append(f"- {label} ({len(ids)}): {shown}")
+                       ("new_questions", "left out, not in the baseline"),
+                       ("baseline_only", "in the baseline only")):
+        if found.get(key):
+            lines.append(f"- {label} ({len(found[key])}): {_ids(found[key])}")
     if found.get("worse"):
         lines.append(f"- **significantly worse**: {', '.join(found['worse'])}")
     return lines
+
+
+def _ids(ids: list[str]) -> str:
+    """At most LISTED_IDS question ids, then "…" (the JSON has them all)."""
+    return (", ".join(ids[:LISTED_IDS]) + (" …" if len(ids) > LISTED_IDS else "")) or "–"
 
 
 def plot_modes(result: dict[str, Any], path: Path) -> None:

@@ -17,6 +17,7 @@ as one more ranked list, like the named sender's (`retriever.search`).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
 from circulars.models import Letter
@@ -40,9 +41,9 @@ class AddresseeNames:
         letters = list(letters)
         named = [(name, letter.id) for letter in letters if (name := _name_of(letter.to))]
         if len(letters) >= COMMON_MIN_LETTERS:
-            counts = LetterNames(named).letters
+            counts = Counter(name for name, _ in named)
             named = [(name, letter_id) for name, letter_id in named
-                     if len(counts[name]) <= COMMON_SHARE * len(letters)]
+                     if counts[name] <= COMMON_SHARE * len(letters)]
         self._names = LetterNames(with_everyday_forms(named, everyday or {}), ADDRESSING_RE)
 
     def __len__(self) -> int:

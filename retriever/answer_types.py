@@ -177,7 +177,8 @@ def asked_roles(question: str) -> tuple[str, ...]:
     match = ASKS_ROLE.search(index_form(question))
     if not match:
         return ()
-    return tuple(dict.fromkeys(ROLE_RE.findall(match.group(1) or match.group(2))))
+    # The whole match: "ประธานคณะกรรมการและเลขานุการคือใคร" names a role after a noun.
+    return tuple(dict.fromkeys(ROLE_RE.findall(match.group(0))))
 
 
 def states_role(roles: tuple[str, ...], text: str) -> bool:
@@ -310,10 +311,12 @@ class Requirement:
 
 def answer_requirements(question: str) -> list[Requirement]:
     """What a passage must state to answer the question: a figure in the asked unit, a
-    day or due day, a rate, the role asked about, provinces by name (usually nothing)."""
+    day or due day, a rate, one of the roles asked about, provinces by name (usually
+    nothing)."""
     unit, day = asked_unit(question), asked_day(question)
     per, roles = asked_rate(question) or "", asked_roles(question)
-    role = " หรือ ".join(roles)
+    several = len(roles) > 1
+    role_thai, role_english = " หรือ ".join(roles), " or ".join(roles)
     counted = unit not in (None, MONEY_UNIT)
     rules: list[tuple[bool, str, str, Callable[[str], bool]]] = [
         (unit == MONEY_UNIT, "คำถามถามจำนวนเงิน จึงนับเฉพาะข้อความที่ระบุจำนวนเงิน",
@@ -331,8 +334,10 @@ def answer_requirements(question: str) -> list[Requirement]:
         (bool(per), f"คำถามถามอัตรา{per}ละ จึงนับเฉพาะข้อความที่ระบุอัตรา{per}ละ",
          f"the question asks for a figure per {per}, so only passages stating one count",
          partial(states_rate, per)),
-        (bool(roles), f"คำถามถามผู้ดำรงตำแหน่ง{role} จึงนับเฉพาะข้อความที่กล่าวถึง{role}",
-         f"the question asks who holds the role {role}, so only passages naming it count",
+        (bool(roles), f"คำถามถามผู้ดำรงตำแหน่ง{role_thai} จึงนับเฉพาะข้อความที่กล่าวถึง"
+         + ("ตำแหน่งใดตำแหน่งหนึ่ง" if several else role_thai),
+         f"the question asks who holds the role {role_english}, so only passages naming "
+         + ("one of them" if several else "it") + " count",
          partial(states_role, roles)),
         (asks_provinces(question), "คำถามถามว่าจังหวัดใดบ้าง จึงนับเฉพาะข้อความที่ระบุชื่อจังหวัด",
          "the question asks which provinces, so only passages naming them count",

@@ -6,7 +6,8 @@ letters and decide when a name found in a question counts (after a verb of issui
 after ถึง / เรียน); this holds what they share: which letters a name stands for, and
 one alternation over all names, longest first, so that "จังหวัดเชียงใหม่" wins over
 "เชียงใหม่" at the same place. Officials also write names the short way ("สถ. แจ้ง...",
-"ส่งถึงอธิบดี สถ."): `with_everyday_forms` adds those spellings, from the thesaurus.
+"ส่งถึงอธิบดี สถ."): `with_everyday_forms` adds those spellings, from the thesaurus's
+abbreviations (so none when query expansion, and with it the thesaurus, is off).
 """
 
 from __future__ import annotations
@@ -48,15 +49,26 @@ class LetterNames:
 def with_everyday_forms(named: Iterable[tuple[str, str]],
                         everyday: Mapping[str, Sequence[str]]) -> Iterator[tuple[str, str]]:
     """The (name, letter id) pairs, then each again with an official wording inside the
-    name written the everyday way (`retriever.thesaurus.Thesaurus.everyday_forms`):
-    "อธิบดีกรมส่งเสริมการปกครองท้องถิ่น" also as "อธิบดีสถ." and "อธิบดี สถ."."""
+    name (every occurrence) written as an abbreviation the thesaurus gives for it
+    (`retriever.thesaurus.Thesaurus.everyday_forms`): "อธิบดีกรมส่งเสริมการปกครองท้องถิ่น"
+    also as "อธิบดีสถ." and "อธิบดี สถ.".
+
+    Only abbreviations (a form with "." or "ฯ": สถ., ผวจ., ผู้ว่าฯ). The thesaurus's
+    other everyday forms are related words for query expansion, not other names:
+    "ผู้ว่า" would name the governors inside ผู้ว่าจ้าง (an employer), and
+    "กรมการพัฒนาชุมชน", listed for พัฒนาการจังหวัด, is another office.
+    """
     for name, letter_id in named:
         yield name, letter_id
         for official, forms in everyday.items():
             official = index_form(official)
             if official not in name:
                 continue
-            for form in forms:
+            for form in filter(_abbreviation, forms):
                 yield index_form(name.replace(official, form)), letter_id
                 if not name.startswith(official):
                     yield index_form(name.replace(official, " " + form)), letter_id
+
+
+def _abbreviation(form: str) -> bool:
+    return "." in form or "ฯ" in form

@@ -768,6 +768,7 @@ def test_a_rate_is_answered_only_from_a_passage_stating_one(searcher: Searcher) 
     ("รองประธานคณะกรรมการคือใคร", ("รองประธาน",)),
     ("ใครเป็นประธานและเลขานุการของคณะทำงาน", ("ประธาน", "เลขานุการ")),
     ("ใครเป็นประธาน และใครเป็นเลขานุการคณะกรรมการ", ("ประธาน", "เลขานุการ")),
+    ("ประธานคณะกรรมการและเลขานุการคือใคร", ("ประธาน", "เลขานุการ")),
     ("หัวหน้าส่วนราชการต้องรายงานใคร", ()),  # the role acts; its holder is not asked
     ("จังหวัดจะเรียนเชิญนายกรัฐมนตรีเป็นประธานเปิดงานต้องทำอย่างไร", ()),
 ])
@@ -779,6 +780,7 @@ def test_the_roles_a_question_asks_the_holders_of(question: str,
 def test_a_passage_naming_any_asked_role_counts() -> None:
     needs = answer_requirements("ใครเป็นประธานและเลขานุการของคณะทำงาน")
     assert len(needs) == 1 and "ประธาน หรือ เลขานุการ" in needs[0].thai
+    assert "role ประธาน or เลขานุการ, so only passages naming one of them" in needs[0].english
     assert needs[0].test("ให้หัวหน้าสำนักงานจังหวัดเป็นเลขานุการ")
     assert not needs[0].test("ให้จังหวัดแต่งตั้งคณะทำงาน")
 

@@ -72,6 +72,36 @@ def test_a_significant_drop_is_named() -> None:
     assert found["worse"] == ["hybrid.dev.hit@1", "hybrid.dev.mrr@10"]
 
 
+def test_a_beir_run_compares_with_a_beir_run() -> None:
+    def beir(scores: dict[str, float]) -> dict[str, Any]:
+        return {"kind": "beir", "name": "xquad-th", "splits": ["all"],
+                "question_scores": {"dense": {"hit@1": scores}},
+                "questions": {q: {"split": "all", "fingerprint": fingerprint(q, ["d"])}
+                              for q in scores}}
+    found = compare_runs(beir({"a": 1.0, "b": 1.0, "c": 0.0}), beir({"a": 1.0, "b": 0.0}))
+    [row] = found["differences"]
+    assert (row["split"], row["n"], row["baseline"], row["now"]) == ("all", 2, 0.5, 1.0)
+    assert found["moved"]["hit@1_gained"] == ["b"] and found["new_questions"] == ["c"]
+
+
+def test_nan_scores_and_chance_differences_are_not_regressions() -> None:
+    assert paired_p_value([float("nan"), 1.0, 0.0], [1.0, 1.0, 1.0]) == 1.0
+    # One metric a little lower among many unchanged ones: p < 0.05 alone, not after
+    # the adjustment for many tests.
+    ids = [f"q{i:03d}" for i in range(40)]
+    same = dict.fromkeys(ids, 1.0)
+    old = _report(same)
+    new = _report(same)
+    old["question_scores"] = {m: {"hit@1": same, "mrr@10": same} for m in ("bm25", "dense")}
+    new["question_scores"] = {m: {"hit@1": same, "mrr@10": same} for m in ("bm25", "dense")}
+    new["question_scores"]["bm25"]["hit@1"] = {q: (0.0 if i < 6 else 1.0)
+                                               for i, q in enumerate(ids)}
+    found = compare_runs(new, old)
+    [lower] = [d for d in found["differences"] if d["delta"] < 0]
+    assert lower["p_value"] < 0.05 <= lower["p_adjusted"]
+    assert found["worse"] == []
+
+
 def test_another_set_or_an_old_report_is_refused(tmp_path: Path) -> None:
     beir = {**_report({"q1": 1.0}), "kind": "beir", "name": "xquad-th"}
     with pytest.raises(EvalInputError, match="another set"):

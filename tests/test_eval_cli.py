@@ -230,6 +230,10 @@ def test_eval_against_a_baseline_report(seed_index: Path, tmp_path: Path,
     assert run([*argv, "--fail-on-regression"], seed_index) == 2
     assert "needs --baseline" in capsys.readouterr().err
     assert run([*argv, "--baseline", str(tmp_path / "none.json")], seed_index) == 2
+    capsys.readouterr()
+    # A report of another set is refused before anything runs.
+    assert run(["--beir", str(tmp_path / "no-such-set"), "--baseline", str(first)]) == 2
+    assert "the baseline report is of another set" in capsys.readouterr().err
 
 
 # ------------------------------------------------------------------------ answers

@@ -289,6 +289,10 @@ def test_a_named_sender_keeps_the_paraphrase_weight_of_bm25(
         ("สรุปการตรวจเยี่ยมที่ สป.มท. ส่งให้อธิบดี สถ.", {"มท 0211.2/19355"}),
         ("สรุปการตรวจเยี่ยมที่ส่งถึงอธิบดีสถ.", {"มท 0211.2/19355"}),
         ("กรมส่งเสริมการปกครองท้องถิ่นแจ้ง สถจ. เรื่องใด", {"มท 0801.2/ว 52"}),
+        # ผู้ว่าจ้าง (an employer) is no governor.
+        ("ผู้รับจ้างต้องแจ้งผู้ว่าจ้างภายในกี่วัน", set()),
+        ("หนังสือที่แจ้ง ผวจ. เรื่อง Soft Power",
+         {"มท 0810.6/ว 12505", "มท 0211.6/ว 10303", "มท 0211.6/ว 339"}),
     ],
 )
 def test_named_addressees(seed_searcher: Searcher, query: str, addressed: set[str]) -> None:
@@ -557,9 +561,12 @@ def test_an_addressee_most_letters_share_names_none_of_them() -> None:
 def test_names_written_the_everyday_way() -> None:
     named = [("อธิบดีกรมส่งเสริมการปกครองท้องถิ่น", "d1"), ("จังหวัดเชียงใหม่", "c1")]
     everyday = {"กรมส่งเสริมการปกครองท้องถิ่น": ["สถ.", "กรมท้องถิ่น"]}
+    # Abbreviations only: กรมท้องถิ่น is a related word, not another name.
     assert set(with_everyday_forms(named, everyday)) == {
-        *named, ("อธิบดีสถ.", "d1"), ("อธิบดี สถ.", "d1"), ("อธิบดีกรมท้องถิ่น", "d1"),
-        ("อธิบดี กรมท้องถิ่น", "d1")}
+        *named, ("อธิบดีสถ.", "d1"), ("อธิบดี สถ.", "d1")}
+    governors = {"ผู้ว่าราชการจังหวัด": ["ผู้ว่าฯ", "ผู้ว่า", "ผวจ."]}
+    names = dict(with_everyday_forms([("ผู้ว่าราชการจังหวัด", "g1")], governors))
+    assert set(names) == {"ผู้ว่าราชการจังหวัด", "ผู้ว่าฯ", "ผวจ."}
     forms = Thesaurus.load().everyday_forms()
     assert {"สถ.", "กรมท้องถิ่น"} <= set(forms["กรมส่งเสริมการปกครองท้องถิ่น"])
     assert "ผวจ." in forms["ผู้ว่าราชการจังหวัด"]
