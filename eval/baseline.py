@@ -14,8 +14,10 @@ adjusted for that (Benjamini-Hochberg).
 
 A report keeps what a later comparison needs: per-question scores of the
 significance metrics (`question_scores`) and each question's split and
-fingerprint (`questions`). Reports written before this existed have neither and
-are refused with a message saying so.
+fingerprint (`questions`), written as one compact `per_question` line (`pack`):
+spelled out one value a line, they made an XQuAD-th report 500 KB instead of about
+90. Reports written before this existed have none and are refused with a message
+saying so.
 """
 
 from __future__ import annotations
@@ -86,12 +88,51 @@ def read_baseline(path: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise EvalInputError(f"{path}: อ่านรายงานฐานไม่ได้ / cannot read the baseline report "
                              f"({error})") from None
-    if not isinstance(report, dict) or "question_scores" not in report \
-            or "questions" not in report:
+    if not isinstance(report, dict) or not isinstance(report.get("per_question"), dict):
         raise EvalInputError(f"{path}: รายงานนี้ไม่มีคะแนนรายคำถาม / the report has no "
                              "per-question scores (written before `--baseline` existed); "
                              "run `circulars eval` on the older commit to make one")
+    try:
+        report["question_scores"], report["questions"] = unpack(report["per_question"])
+    except (KeyError, TypeError, ValueError) as error:
+        raise EvalInputError(f"{path}: คะแนนรายคำถามเสียหาย / broken per-question scores "
+                             f"({type(error).__name__}: {error})") from None
     return report
+
+
+def pack(scores: Mapping[str, Mapping[str, Mapping[str, float]]],
+         questions: Mapping[str, Mapping[str, str]]) -> dict[str, Any]:
+    """Per-question scores and facts as columns in question order (null: not scored,
+    as an unanswerable question in retrieval)."""
+    ids = list(questions)
+    return {
+        "ids": ids,
+        "split": [questions[q].get("split", "all") for q in ids],
+        "fingerprint": [questions[q].get("fingerprint", "") for q in ids],
+        "scores": {mode: {metric: [values.get(q) for q in ids]
+                          for metric, values in metrics.items()}
+                   for mode, metrics in scores.items()},
+    }
+
+
+def unpack(block: Mapping[str, Any]) -> tuple[dict[str, dict[str, dict[str, float]]],
+                                               dict[str, dict[str, str]]]:
+    """`pack` undone: (mode -> metric -> id -> score, id -> split and fingerprint)."""
+    ids = list(block["ids"])
+    splits, prints = list(block["split"]), list(block["fingerprint"])
+    if not len(ids) == len(splits) == len(prints):
+        raise ValueError("columns of different lengths")
+    questions = {q: {"split": split, "fingerprint": found}
+                 for q, split, found in zip(ids, splits, prints, strict=True)}
+    scores: dict[str, dict[str, dict[str, float]]] = {}
+    for mode, metrics in block["scores"].items():
+        for metric, values in metrics.items():
+            column = list(values)
+            if len(column) != len(ids):
+                raise ValueError(f"{mode}.{metric}: {len(column)} scores for {len(ids)} ids")
+            scores.setdefault(mode, {})[metric] = {
+                q: float(v) for q, v in zip(ids, column, strict=True) if v is not None}
+    return scores, questions
 
 
 def paired_p_value(before: Sequence[float], after: Sequence[float]) -> float:

@@ -16,7 +16,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from eval.baseline import N_RESAMPLES
+from eval.baseline import N_RESAMPLES, pack
 
 RETRIEVAL_COLUMNS = ("hit@1", "hit@5", "hit@10", "recall@5", "recall@10", "mrr@10", "ndcg@10")
 HEADERS = {"hit@1": "hit@1", "hit@5": "hit@5", "hit@10": "hit@10", "recall@5": "R@5",
@@ -321,10 +321,18 @@ def write_report(result: dict[str, Any], out_dir: Path, stem: str) -> dict[str, 
         paths["kinds"] = out_dir / f"{stem}-kinds.png"
         plot_kinds(result, paths["kinds"])
         images["kinds"] = paths["kinds"].name
-    saved = {k: v for k, v in result.items() if k != "per_query"}
+    per_question = ("question_scores", "questions")
+    saved = {k: v for k, v in result.items() if k != "per_query" and k not in per_question}
     saved["metrics"] = flatten(result)
     saved["files"] = {k: p.name for k, p in paths.items()}
     text = json.dumps(_jsonable(saved), ensure_ascii=False, indent=1)
+    if all(k in result for k in per_question):
+        # One line for the per-question columns (`eval.baseline.pack`): indented, they
+        # would take a line per score.
+        block = json.dumps(_jsonable(pack(result["question_scores"], result["questions"])),
+                           ensure_ascii=False, separators=(",", ":"))
+        text = text[:-2] + f',\n "per_question": {block}\n}}'
+
     body = markdown(result, images)
     paths["json"] = out_dir / f"{stem}.json"
     paths["md"] = out_dir / f"{stem}.md"

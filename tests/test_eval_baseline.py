@@ -8,7 +8,13 @@ from typing import Any
 
 import pytest
 
-from eval.baseline import compare_runs, fingerprint, paired_p_value, read_baseline
+from eval.baseline import (
+    compare_runs,
+    fingerprint,
+    pack,
+    paired_p_value,
+    read_baseline,
+)
 from eval.data import EvalInputError
 
 
@@ -106,6 +112,18 @@ def test_another_set_or_an_old_report_is_refused(tmp_path: Path) -> None:
     beir = {**_report({"q1": 1.0}), "kind": "beir", "name": "xquad-th"}
     with pytest.raises(EvalInputError, match="another set"):
         compare_runs(_report({"q1": 1.0}), beir)
+    packed = tmp_path / "packed.json"
+    report = _report({"q1": 1.0, "q2": 0.5})
+    packed.write_text(json.dumps({**report, "per_question": pack(
+        report.pop("question_scores"), report.pop("questions"))}), encoding="utf-8")
+    read = read_baseline(packed)
+    assert read["question_scores"]["hybrid"]["hit@1"] == {"q1": 1.0, "q2": 0.5}
+    assert read["questions"]["q2"]["split"] == "dev"
+    broken = json.loads(packed.read_text(encoding="utf-8"))
+    broken["per_question"]["split"].pop()
+    packed.write_text(json.dumps(broken), encoding="utf-8")
+    with pytest.raises(EvalInputError, match="broken per-question scores"):
+        read_baseline(packed)
     old = tmp_path / "old.json"
     old.write_text(json.dumps({"name": "circulars", "retrieval": {}}), encoding="utf-8")
     with pytest.raises(EvalInputError, match="per-question scores"):

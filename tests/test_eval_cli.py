@@ -10,6 +10,7 @@ import pytest
 
 from circulars.models import Answer, Citation, Hit
 from circulars.settings import Settings
+from eval.baseline import unpack
 from eval.cli import build_parser, run_eval
 from eval.data import read_questions
 from eval.runner import evaluate_answers, tune_threshold
@@ -210,7 +211,11 @@ def test_eval_against_a_baseline_report(seed_index: Path, tmp_path: Path,
     assert run(argv, seed_index) == 0
     first = out / "latest-circulars-dev.json"
     saved = json.loads(first.read_text(encoding="utf-8"))
-    assert set(saved["question_scores"]["bm25"]) == {"hit@1", "mrr@10", "ndcg@10"}
+    assert set(saved["per_question"]["scores"]["bm25"]) == {"hit@1", "mrr@10", "ndcg@10"}
+    scores, questions = unpack(saved["per_question"])
+    dev = [q for q in read_questions(QUESTIONS) if q.split == "dev"]
+    assert set(questions) == {q.id for q in dev}
+    assert set(scores["bm25"]["hit@1"]) == {q.id for q in dev if q.answerable}
     capsys.readouterr()
     # The same run again: nothing moved, and the file it reads is the one it replaces.
     assert run([*argv, "--baseline", str(first), "--fail-on-regression"], seed_index) == 0
@@ -220,8 +225,8 @@ def test_eval_against_a_baseline_report(seed_index: Path, tmp_path: Path,
     assert again["worse"] == [] and all(d["delta"] == 0 for d in again["differences"])
     # A baseline that found everything: this run is significantly worse.
     perfect = tmp_path / "perfect.json"
-    for metric in saved["question_scores"]["bm25"].values():
-        metric.update(dict.fromkeys(metric, 1.0))
+    for column in saved["per_question"]["scores"]["bm25"].values():
+        column[:] = [None if v is None else 1.0 for v in column]
     perfect.write_text(json.dumps(saved, ensure_ascii=False), encoding="utf-8")
     assert run([*argv, "--baseline", str(perfect)], seed_index) == 0
     assert "significantly worse than the baseline: bm25.dev.hit@1" in capsys.readouterr().err
