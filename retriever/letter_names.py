@@ -23,24 +23,24 @@ class LetterNames:
 
     def __init__(self, named: Iterable[tuple[str, str]], lead_in: str = "") -> None:
         """`named`: (name, letter id) pairs; `lead_in`: a pattern a name must follow."""
-        self.letters: dict[str, set[str]] = {}
+        self._letters: dict[str, set[str]] = {}
         for name, letter_id in named:
-            self.letters.setdefault(name, set()).add(letter_id)
+            self._letters.setdefault(name, set()).add(letter_id)
         self._lead_in = lead_in
         self._pattern = self._compile()
 
     def __len__(self) -> int:
-        return len(self.letters)
+        return len(self._letters)
 
     def found_in(self, text: str) -> Iterator[tuple[re.Match[str], set[str]]]:
         """Each name found in `text` (group 1 of the match), with the letters it names."""
         if self._pattern is None:
             return
         for match in self._pattern.finditer(text):
-            yield match, self.letters[match.group(1)]
+            yield match, self._letters[match.group(1)]
 
     def _compile(self) -> re.Pattern[str] | None:
-        names = sorted(self.letters, key=len, reverse=True)
+        names = sorted(self._letters, key=len, reverse=True)
         if not names:
             return None
         return re.compile(self._lead_in + "(" + "|".join(map(re.escape, names)) + ")")
