@@ -189,7 +189,7 @@ def evaluate_circulars(searcher: Searcher, questions: list[Question], splits: Se
         "n_questions": len(questions), "n_answerable": len(answerable),
         "retrieval": retrieval["table"], "per_query": retrieval["per_query"],
         "question_scores": question_scores(retrieval["per_query"]),
-        "questions": {q.id: {"split": q.split, "kind": q.kind,
+        "questions": {q.id: {"split": q.split,
                              "fingerprint": fingerprint(q.question, [g.key for g in q.gold])}
                       for q in questions},
         "by_kind": by_kind, "significance": significance, "stat_test": stat_test,

@@ -58,16 +58,28 @@ def with_everyday_forms(named: Iterable[tuple[str, str]],
     "ผู้ว่า" would name the governors inside ผู้ว่าจ้าง (an employer), and
     "กรมการพัฒนาชุมชน", listed for พัฒนาการจังหวัด, is another office.
     """
+    # Normalised once, and each distinct name's aliases made once: an index of news
+    # records has thousands of letters sharing a few issuers.
+    abbreviations = {index_form(official): [f for f in forms if _abbreviation(f)]
+                     for official, forms in everyday.items()}
+    abbreviations = {official: forms for official, forms in abbreviations.items() if forms}
+    aliases: dict[str, list[str]] = {}
     for name, letter_id in named:
         yield name, letter_id
-        for official, forms in everyday.items():
-            official = index_form(official)
-            if official not in name:
-                continue
-            for form in filter(_abbreviation, forms):
-                yield index_form(name.replace(official, form)), letter_id
-                if not name.startswith(official):
-                    yield index_form(name.replace(official, " " + form)), letter_id
+        if name not in aliases:
+            aliases[name] = list(_aliases(name, abbreviations))
+        for alias in aliases[name]:
+            yield alias, letter_id
+
+
+def _aliases(name: str, abbreviations: Mapping[str, Sequence[str]]) -> Iterator[str]:
+    for official, forms in abbreviations.items():
+        if official not in name:
+            continue
+        for form in forms:
+            yield index_form(name.replace(official, form))
+            if not name.startswith(official):
+                yield index_form(name.replace(official, " " + form))
 
 
 def _abbreviation(form: str) -> bool:
