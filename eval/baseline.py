@@ -195,7 +195,10 @@ def compare_runs(now: Mapping[str, Any], baseline: Mapping[str, Any]) -> dict[st
         "moved": moved,
         "changed_questions": changed,
         "new_questions": sorted(set(now["questions"]) - set(baseline["questions"])),
-        "baseline_only": sorted(set(baseline["questions"]) - set(now["questions"])),
+        # Of the splits this run asked: a dev run leaves a full baseline's test alone.
+        "baseline_only": sorted(q for q, facts in baseline["questions"].items()
+                                if q not in now["questions"]
+                                and facts.get("split", "all") in now["splits"]),
         "worse": [f"{d.mode}.{d.split}.{d.metric}" for d in differences if d.worse],
     }
 

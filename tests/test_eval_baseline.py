@@ -61,6 +61,9 @@ def test_runs_compared_on_the_questions_asked_the_same_way() -> None:
     assert found["moved"]["mode"] == "hybrid" and found["moved"]["hit@1_gained"] == ["q2"]
     assert found["moved"]["hit@1_lost"] == ["q1"]  # not q7: asked differently now
     assert found["changed_questions"] == ["q7"] and found["new_questions"] == ["q9"]
+    dev_only = {**new, "splits": ["dev"]}
+    assert compare_runs({**dev_only, "questions": {"q1": new["questions"]["q1"]}},
+                        old)["baseline_only"] == ["q2", "q3"]  # not test's q6, q7
     assert found["moved"]["answers_f1_down"] == ["q1"]
     assert found["moved"]["unanswerable_now_refused"] == ["q8"]
     rows = {(d["mode"], d["split"], d["metric"]): d for d in found["differences"]}
