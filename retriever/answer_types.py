@@ -1,14 +1,17 @@
 """What kind of answer a question asks for, and whether a passage can give it.
 
-Two kinds are recognised, each with a plain test on the passage text:
+Three kinds are recognised, each with a plain test on the passage text:
 
 * a date or time ("จัดวันไหน", "เมื่อไร", "ช่วงไหน", "ภายในวันที่เท่าไร", "กี่โมง"): the
   passage names a month (full or abbreviated with dots), "วันที่ N", or a clock time
   ("10.00 น.");
 * an amount of money ("กี่บาท", "วงเงินเท่าไร"): the passage has a number followed by
-  บาท ("5,000 บาท", "หนึ่งล้านบาท").
+  บาท ("5,000 บาท", "หนึ่งล้านบาท");
+* who prepared a document ("แนวทาง ... หน่วยงานใดเป็นผู้จัดทำ"): an office is said to have
+  prepared something ("กรมส่งเสริมการปกครองท้องถิ่นจึงได้จัดทำแนวทาง"), or the passage is
+  an enclosure's closing line naming its author office alone.
 
-Hybrid search uses both within each letter: the items that can give the asked kind
+Hybrid search uses them within each letter: the items that can give the asked kind
 go ahead of the letter's other items, so for a date question the item with the date
 outranks one that only shares the topic's words (`retriever.search`). The answerer
 also counts only amount-stating passages when deciding whether a money question is
@@ -47,7 +50,7 @@ from indexer.normalize import index_form
 from indexer.thai_dates import MONTHS_ABBR, MONTHS_FULL
 from indexer.thai_tokens import tokenize
 
-AnswerKind = Literal["date", "amount"]
+AnswerKind = Literal["date", "amount", "author"]
 
 _MONTHS = "|".join(re.escape(name) for name in sorted(
     (*MONTHS_FULL, *MONTHS_ABBR), key=len, reverse=True))
@@ -55,12 +58,19 @@ _MONEY = r"(?:เงิน|บาท|ค่าใช้จ่าย|ค่าต
 _HOW_MUCH = r"(?:เท่าไร|เท่าไหร่|เท่าใด)"
 _NUMBER_WORDS = "หนึ่ง|สอง|สาม|สี่|ห้า|หก|เจ็ด|แปด|เก้า|สิบ|ยี่สิบ|ร้อย|พัน|หมื่น|แสน|ล้าน"
 
+_AGENCY_WORD = r"(?:หน่วยงาน|ส่วนราชการ|กรม|กระทรวง|สำนัก|กอง)"
+_OFFICE = "กระทรวง|กรม|สำนัก|กอง|กลุ่มงาน|ศูนย์|สถาบัน|จังหวัด"
 ASKS: dict[AnswerKind, re.Pattern[str]] = {
     "date": re.compile(
         r"วันไหน|วันใด|วันที่เท่าไ|เมื่อไร|เมื่อไหร่|ช่วงไหน|ช่วงใด|เดือนไหน|เดือนใด"
         r"|ภายในวันที่|ภายในเดือน|กี่โมง|เวลาเท่าไ"),
     # "ส่งยอดใช้เงินทุกวันที่เท่าไร" asks a day, not an amount: no วันที่ in between.
     "amount": re.compile(rf"กี่\s?บาท|{_MONEY}(?:(?!วันที่)[^\s]){{0,24}}\s?{_HOW_MUCH}"),
+    # Who prepared a document ("แนวทาง ... หน่วยงานใดเป็นผู้จัดทำ", "เอกสารสรุปใครจัดทำ").
+    "author": re.compile(
+        rf"(?:ใคร|ผู้ใด|{_AGENCY_WORD}\s?(?:ใด|ไหน))\s?(?:เป็น(?:คน|ผู้)?)?\s?(?:จัดทำ|ทำขึ้น|เรียบเรียง)"
+        rf"|ผู้จัดทำ\s?(?:คือ|เป็น)?\s?(?:ใคร|ผู้ใด|{_AGENCY_WORD}\s?(?:ใด|ไหน))"
+        rf"|(?:จัดทำ|เรียบเรียง)(?:ขึ้น)?\s?โดย\s?(?:ใคร|ผู้ใด|{_AGENCY_WORD}\s?(?:ใด|ไหน))"),
 }
 # Passage tests run on the display text as stored, Thai or Arabic digits: bringing up
 # to 200 candidates to the index form first (PyThaiNLP's normalize) cost 140 ms a
@@ -70,6 +80,11 @@ STATES: dict[AnswerKind, re.Pattern[str]] = {
     "date": re.compile(
         rf"(?:{_MONTHS})|วันที่\s*{_DIGIT}|{_DIGIT}{{1,2}}\s*[.:]\s*{_DIGIT}{{2}}\s*น"),
     "amount": re.compile(rf"(?:{_DIGIT}|{_NUMBER_WORDS})\s*(?:ล้าน|แสน|หมื่น|พัน)?\s*บาท"),
+    # An office said to have prepared it, or a document's closing line naming its
+    # author office alone ("สำนักนโยบายและแผน สำนักงานปลัดกระทรวงมหาดไทย").
+    "author": re.compile(
+        rf"(?:{_OFFICE})[^\n]{{0,80}}?(?:ได้)?(?:จัดทำ|เรียบเรียง)"
+        rf"|^\s*(?:{_OFFICE})[^0-9๐-๙\n]{{0,90}}\s*$"),
 }
 
 

@@ -330,6 +330,10 @@ def test_named_sender_decides_which_copy_comes_first(
     ("วงเงินอุดหนุนไม่เกินเท่าไร", ["amount"]),
     ("ต้องมีของดีท้องถิ่นอย่างน้อยกี่อำเภอ", []),
     ("งบประมาณดำเนินการใช้งบจากไหน", []),
+    ("แนวทางที่แนบท้ายหนังสือ ว 12505 หน่วยงานใดเป็นผู้จัดทำ", ["author"]),
+    ("เอกสารสรุปที่ส่งมาพร้อมบันทึก ว ๕๒ ใครเป็นผู้จัดทำ", ["author"]),
+    ("สรุปข้อสั่งการนี้จัดทำโดยหน่วยงานไหน", ["author"]),
+    ("ผู้จัดทำแผนขับเคลื่อนต้องทำอะไร", []),
 ])
 def test_asked_answer_kinds(question: str, kinds: list[str]) -> None:
     assert asked_kinds(question) == kinds
@@ -345,6 +349,11 @@ def test_passages_that_can_give_a_date_or_an_amount() -> None:
     assert not states("date", "ผู้ช่วยพยาบาลประจำตำบล")  # "พย" is not พ.ย.
     assert states("amount", "ครัวเรือนละ ๕,๐๐๐ บาท") and states("amount", "หนึ่งล้านบาท")
     assert not states("amount", "ทุกวันที่ ๒๐ ของเดือน") and not states("amount", "บาทหลวง")
+    # An office said to have prepared the document, or its closing author line.
+    assert states("author", "กรมส่งเสริมการปกครองท้องถิ่นจึงได้จัดทำแนวทาง \"การส่งเสริมการท่องเที่ยว")
+    assert states("author", "สำนักนโยบายและแผนสำนักงานปลัดกระทรวงมหาดไทย")
+    assert not states("author", "๑) ด้านอาหารของท้องถิ่น")
+    assert not states("author", "สำนักงานจังหวัด โทร. ๐ ๕๓๑๑ ๒๗๐๓")
 
 
 def test_a_date_question_ranks_the_passage_with_the_date(
@@ -366,6 +375,24 @@ def test_a_date_question_ranks_the_passage_with_the_date(
     # The pure modes stay pure: no prior lists.
     for mode in ("bm25", "dense"):
         assert all("date" not in h.matched_by for h in seed_searcher.search(question, mode=mode))
+
+
+def test_a_question_for_the_author_ranks_the_passage_naming_it(
+        seed_searcher: Searcher, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The guideline enclosed with ว 12505 says who prepared it in one paragraph
+    # ("กรมส่งเสริมการปกครองท้องถิ่นจึงได้จัดทำแนวทาง"); its other items share more of
+    # the question's words.
+    question = "แนวทางการส่งเสริมการท่องเที่ยวโดยนำอัตลักษณ์ท้องถิ่นที่แนบหนังสือ ว 12505 หน่วยงานใดเป็นผู้จัดทำ"
+
+    def first_of_the_guideline(hits: list[Hit]) -> Hit:
+        return next(h for h in hits if (h.doc_no, h.part_index) == ("มท 0810.6/ว 12505", 1))
+
+    first = first_of_the_guideline(seed_searcher.search(question, k=20, all_copies=True))
+    with monkeypatch.context() as patch:
+        patch.setattr("retriever.search.asked_kinds", lambda text: [])
+        without = first_of_the_guideline(seed_searcher.search(question, k=20, all_copies=True))
+    assert "ได้จัดทำแนวทาง" in first.text and "author" in first.matched_by
+    assert "ได้จัดทำแนวทาง" not in without.text
 
 
 def test_query_vectors_are_cached_and_batched(seed_searcher: Searcher) -> None:
