@@ -29,7 +29,7 @@ from retriever.letter_names import LetterNames, with_everyday_forms
 
 PROVINCE = "จังหวัด"
 MIN_NAME_CHARS = 4  # shorter "names" (OCR debris in an issuer line) would match anywhere
-SENDER_VERB_RE = re.compile(r"\s?(?:สั่ง|แจ้ง|ขอให้|ให้|ขอ|เวียน|ส่ง|มีหนังสือ|กำหนด|จะ)")
+SENDER_VERB_RE = re.compile(r"\s?(?:สั่ง|แจ้ง|ขอให้|ให้|ขอ(?!ง)|เวียน|ส่ง|มีหนังสือ|กำหนด|จะ)")
 LETTER_WORD_RE = re.compile(r"(?:หนังสือ|ฉบับ)(?:ของ)?\s?(?:จังหวัด)?\s?$")
 # "แนบสำเนาหนังสือกระทรวงมหาดไทย": the named letter is what another letter encloses,
 # and its issuer is not the sender asked about.

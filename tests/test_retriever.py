@@ -242,6 +242,8 @@ def _doc_nos(searcher: Searcher, letter_ids: set[str]) -> set[str | None]:
         # The ministry as a topic, not as the sender; and no issuer at all.
         ("นโยบายสำคัญของกระทรวงมหาดไทยมีกี่ข้อ", set()),
         ("ยกระดับศูนย์ดำรงธรรม", set()),
+        # ของ is not ขอ: the department is visited here, not writing.
+        ("การตรวจเยี่ยมกรมส่งเสริมการปกครองท้องถิ่นของปลัดกระทรวง ใช้เวลากี่ชั่วโมง", set()),
         # A letter another letter encloses: its issuer is not the sender asked about.
         ("หนังสือจังหวัดใดแนบสำเนาหนังสือกระทรวงมหาดไทยมาด้วย", set()),
         ("จังหวัดชัยภูมิส่งสำเนาหนังสือกระทรวงมหาดไทยให้อำเภอ", {"ขย 0023.6/ว 3053"}),
