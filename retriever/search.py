@@ -87,8 +87,10 @@ OPENING_ITEM = "p1"  # a letter's opening paragraph (its header facts ride on it
 # coordinator and phone, a date the OCR lost from the header but kept in the
 # distribution list), and on the dev questions preferring the opening for them lost
 # four questions (hit@1 0.908 -> 0.882). The date only when the question asks for
-# it and the header has one (`Searcher._prefer_asked_kind`).
-OPENING_FACTS = frozenset({"signer", "references", "addressee"})
+# it and the header has one, the contact only when it names the letter by number
+# (`Searcher._prefer_asked_kind`).
+NAMED_LETTER_CONTACT = "contact of a named letter"
+OPENING_FACTS = frozenset({"signer", "references", "addressee", NAMED_LETTER_CONTACT})
 # An addressee line that sends the reader to a list attached to the letter
 # ("(ตามบัญชีแนบท้าย)"): the list answers "ถึงใครบ้าง", not the opening paragraph.
 ATTACHED_LIST_RE = re.compile(r"ตามบัญชี|บัญชีแนบ|แนบท้าย|รายชื่อ")  # not กรมบัญชีกลาง
@@ -452,6 +454,11 @@ class Searcher:
         """
         kinds = asked_kinds(text)
         letter_facts = set(asked_letter_facts(text))
+        if "contact" in letter_facts and find_citation(text) is not None:
+            # Whom to call about a letter named by its number ("หนังสือ ว ๔๖๙ ... เจ้าของ
+            # เรื่องคือกลุ่มงานไหน โทรเบอร์อะไร"): its header's contact block. Without a
+            # number the contact asked is often a guideline's own (its item 10).
+            letter_facts.add(NAMED_LETTER_CONTACT)
         about_letter = bool(letter_facts & OPENING_FACTS)
         if not kinds and not about_letter:
             return fused

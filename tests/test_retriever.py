@@ -123,6 +123,12 @@ def test_a_question_about_a_letter_puts_its_opening_paragraph_first(
     assert (top.doc_no, top.item) == ("ขม 0017.2/ว 38028", "p1")
     top = seed_searcher.search("หนังสือจังหวัดชัยภูมิเรื่อง Soft Power ส่งถึงหน่วยงานใด", k=3)[0]
     assert (top.doc_no, top.item) == ("ขย 0023.6/ว 3053", "p1") and "letter" in top.matched_by
+    # The contact of a letter named by its number is its header's contact block; the
+    # guideline's own coordinators (its item 10) answer when no letter is named.
+    top = seed_searcher.search("หนังสือ ว 469 เจ้าของเรื่องคือกลุ่มงานไหน โทรศัพท์เบอร์อะไร", k=3)[0]
+    assert (top.doc_no, top.item) == ("นร 0017.2/ว 469", "p1") and "letter" in top.matched_by
+    top = seed_searcher.search("ผู้ประสานงานแนวทาง Soft Power เบอร์โทรอะไร", k=3)[0]
+    assert "letter" not in top.matched_by
 
 
 def test_addressees_in_an_attached_list_prefer_the_list(seed_searcher: Searcher) -> None:
