@@ -15,7 +15,8 @@ whitespace and the pieces are glued back where a space does not end a sentence:
 * the unit ends with an abbreviation, a joining mark or word ("พ.ศ.", ":", ",", "/",
   "(", "และ", "หรือ", "โดย").
 
-A sub-item marker ("(๑)", "๒)", "๒.๕)") always starts a new unit, and the markers are removed
+A sub-item marker ("(๑)", "๒)", "๒.๕)") always starts a new unit (but "๒)" closing a
+bracket the unit opened, as in "(ฉบับที่ ๒)", is part of the text), and the markers are removed
 from the returned sentences, since the citation already names the item. Units longer
 than `MAX_CHARS` are cut at the next space regardless, so an answer stays short, and
 a unit shorter than `TAIL_CHARS` joins the one before it.
@@ -42,6 +43,12 @@ _GLUE_END_RE = re.compile(
     r"(?:[:,/(\-–]|\b[ก-ฮ]\.|พ\.ศ\.|ร\.ศ\.|จ\.|อ\.|ต\.|เลขที่|ที่|\sและ|\sหรือ|\sโดย)$")
 
 
+def _closes_bracket(current: str, piece: str) -> bool:
+    """Whether "๒)" closes a bracket the unit left open ("(ฉบับที่ ๒) พ.ศ. ๒๕๖๗"): a
+    printed number, not a sub-item marker to cut at and strip."""
+    return not piece.startswith("(") and current.count("(") > current.count(")")
+
+
 def strip_marker(text: str) -> str:
     """ "๓.๖ เตรียม..." -> "เตรียม...", "(๑) กำหนด..." -> "กำหนด..."."""
     return _LEADING_MARKER_RE.sub("", text, count=1).strip()
@@ -56,7 +63,8 @@ def split_sentences(text: str) -> list[str]:
         if not current:
             current = piece
             continue
-        if _SUB_MARKER_RE.match(piece) and len(strip_marker(current)) >= 1:
+        if (_SUB_MARKER_RE.match(piece) and len(strip_marker(current)) >= 1
+                and not _closes_bracket(current, piece)):
             units.append(current)
             current = piece
             continue

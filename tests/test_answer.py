@@ -681,6 +681,12 @@ def test_sentence_units() -> None:
     assert split_sentences("") == [] and split_sentences(" \n\t") == []
     long = "ก" * 50 + " " + " ".join(["ขขขขขขขขขขขขขขขขขขขข"] * 60)
     assert all(len(u) <= 450 for u in split_sentences(long))
+    # ว 10303 ข้อ 15: "๒)" closes "(ฉบับที่" and is kept; a real marker is still cut.
+    act = ("การปฏิบัติตามกฎกระทรวงว่าด้วยการควบคุมป้ายหรือสิ่งที่สร้างขึ้นสำหรับติดหรือตั้งป้าย"
+           "ตามกฎหมายว่าด้วยการควบคุมอาคาร (ฉบับที่ ๒) พ.ศ. ๒๕๖๗ โดยขอให้แจ้งหน่วยงานในพื้นที่")
+    assert "(ฉบับที่ ๒) พ.ศ. ๒๕๖๗" in split_sentences(act)[0]
+    assert split_sentences(act + " ๒) ข้อย่อยถัดไปที่ยาวพอสมควรสำหรับเป็นประโยคของตัวเอง")[-1].startswith(
+        "ข้อย่อยถัดไป")
 
 
 def test_citation_labels() -> None:
