@@ -22,13 +22,21 @@ from indexer.chunker import cited_letter
 from retriever.answer_types import LETTER_FACTS, asked_letter_facts
 from retriever.search import Searcher
 
+UNREADABLE_DATE = "(วันที่ในต้นฉบับอ่านได้ไม่ครบ ควรตรวจกับหนังสือจริง)"
+
 
 def fact_lines(letter: Letter, facts: list[str]) -> list[str]:
-    """One line per asked fact the letter's metadata holds, as printed."""
+    """One line per asked fact the letter's metadata holds, as printed, the first
+    naming the letter: "อ้างถึง ..." alone would not say which letter cites it (none
+    when the letter holds no asked fact)."""
     lines: list[str] = []
     name = f"หนังสือที่ {letter.doc_no_raw}" if letter.doc_no_raw else "หนังสือฉบับนี้"
     if "date" in facts and letter.date_raw:
-        lines.append(f"{name} ลงวันที่ {letter.date_raw}")
+        # A header date that does not read as a date ("๒๕๖๘ สิงหาคม ๒๕๖๘": the day lost
+        # to OCR) is still quoted, since it is what the letter shows, but flagged.
+        unread = "" if letter.date else f" {UNREADABLE_DATE}"
+        name = f"{name} ลงวันที่ {letter.date_raw}{unread}"
+        lines.append(name)
     if "signer" in facts and letter.signatory:
         lines.append(" ".join(["ลงนามโดย", letter.signatory, letter.position or ""]))
     cited = [r for r in letter.references if r.via != "สิ่งที่ส่งมาด้วย"]
@@ -40,6 +48,8 @@ def fact_lines(letter: Letter, facts: list[str]) -> list[str]:
         lines.append("ติดต่อ " + letter.contact)
     if "addressee" in facts and letter.to:
         lines.append("เรียน " + letter.to)
+    if lines and lines[0] != name:
+        lines.insert(0, name)
     return [" ".join(line.split()) for line in lines]
 
 

@@ -37,7 +37,7 @@ from service.answer import (
 )
 from service.citations import item_label, part_label, reference_label
 from service.extractive import answering_markers, extractive_answer
-from service.letter_facts import header_facts
+from service.letter_facts import UNREADABLE_DATE, fact_lines, header_facts
 from service.lists import asks_for_list
 from service.markers import check_markers, has_content, states_not_found
 from service.prompt import build_prompt
@@ -422,9 +422,19 @@ def test_a_question_about_the_letter_is_answered_from_its_header(searcher: Searc
         assert [c.item for c in only.citations] == ["p1"], question
         assert set(re.findall(r"\[(\d+)\]", only.answer)) == {"1"}
     cited = answer_question(searcher, "หนังสือ มท 0810.6/ว 12505 อ้างถึงหนังสือฉบับใด")
-    assert cited.answer.startswith("อ้างถึง มท 0211.6/ว 11303 ลงวันที่ 25 ตุลาคม 2567 [1]")
+    # The line names the letter: "อ้างถึง ..." alone would not say which letter cites it.
+    assert cited.answer.startswith(
+        "หนังสือที่ มท ๐๘๑๐.๖/ว ๑๒๕๐๕; อ้างถึง มท 0211.6/ว 11303 ลงวันที่ 25 ตุลาคม 2567 [1]")
     addressed = answer_question(searcher, "หนังสือ ว 10303 ถึงใคร")
-    assert addressed.answer.startswith("เรียน ผู้ว่าราชการจังหวัดทุกจังหวัด [1]")
+    assert addressed.answer.startswith(
+        "หนังสือที่ มท ๐๒๑๑.๖/ว ๑๐๓๐๓; เรียน ผู้ว่าราชการจังหวัดทุกจังหวัด [1]")
+    # A header date the OCR damaged is quoted as printed, and flagged.
+    narathiwat = next(hit for hit in searcher.search("หนังสือ ว 469", k=10, all_copies=True)
+                      if hit.doc_no == "นร 0017.2/ว 469")
+    letter = searcher.letter(narathiwat.doc_id)
+    assert letter is not None and letter.date is None
+    assert fact_lines(letter, ["date"]) == [
+        f"หนังสือที่ นร ๐๐๑๗.๒/ว ๔๖๙ ลงวันที่ ๒๕๖๘ สิงหาคม ๒๕๖๘ {UNREADABLE_DATE}"]
     assert (addressed.citations[0].doc_no, addressed.citations[0].item) == (
         "มท 0211.6/ว 10303", "p1")
     # Asked of an item, not of a letter's opening: nothing is added.
