@@ -29,6 +29,10 @@ class Idf:
             count += 1
         return cls(frequency, count)
 
+    def seen(self, token: str) -> bool:
+        """Whether some chunk holds the token."""
+        return token in self._frequency
+
     def __call__(self, token: str) -> float:
         df = self._frequency.get(token, 0)
         return math.log((self.count + 1) / (df + 0.5)) if df else self.unseen

@@ -577,6 +577,21 @@ class Searcher:
             hits = [h for h in hits if allowed[self.position[h[0]]]]
         return hits
 
+    def citation_gap(self, citation: Citation) -> Literal["letter", "cited", "item"] | None:
+        """What of a cited letter and item the index lacks: "letter" when no letter of
+        that number is held ("cited" when held letters cite it: search shows those),
+        "item" when none of the held ones has the item, else None."""
+        letters = self._named.get(citation.letter_key, [])
+        if not letters:
+            return "cited" if self._citing.get(citation.letter_key) else "letter"
+        if citation.item and not any(self._positions_of(le.id, citation.item) for le in letters):
+            return "item"
+        return None
+
+    def undated_letters(self) -> int:
+        """Letters whose header date does not read as a date (a date filter leaves them out)."""
+        return sum(1 for letter in self._letters.values() if not letter.date)
+
     def list_around(self, chunk_id: str) -> tuple[Hit, list[Hit]] | None:
         """The item heading `chunk_id`'s list and the list's items in reading order
         (the chunk among them), as hits marked "list"; None when the chunk is not an

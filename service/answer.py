@@ -18,7 +18,9 @@ reads top to bottom:
 4. Without one, or on fallback: the extractive answer (`service.extractive`).
 
 `notes` are warnings the caller already has (e.g. the configured generator could
-not be loaded); they come first in the answer's `warnings`.
+not be loaded); they come first in the answer's `warnings`, then the search's own
+notes (`retriever.notes`: a cited letter or item the index lacks, no searchable word,
+filters that exclude everything).
 
 Citations are built only from the passages that were given, by marker number, so
 an answer can never cite a letter or item it was not shown. Query errors
@@ -54,6 +56,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from circulars.models import Answer, Hit
+from retriever.notes import query_notes
 from retriever.search import Filters, Searcher
 from service.citations import citation_for
 from service.extractive import extractive_answer
@@ -86,6 +89,7 @@ def answer(searcher: Searcher, question: str, *, k: int = 5, filters: Filters | 
     """`answer_question` with the retrieval mode (the UI's power-user setting) and the
     caller's `notes` (warnings it already has) as well."""
     hits = searcher.search(question, k=k, mode=mode, filters=filters)
+    notes = [*notes, *query_notes(searcher, question, filters)]
     threshold = DEFAULT_MIN_SCORE if min_score is None else min_score
     score = relevance(searcher, question, hits, enough=threshold)
     if not hits or score < threshold:

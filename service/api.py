@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
+from retriever.notes import query_notes
 from retriever.query import validate_query
 from service.answer import answer
 from service.errors import ApiError
@@ -61,10 +62,12 @@ def search(body: SearchRequest, state: State) -> SearchResponse:
     """The retrieval hits for a query, with every field needed to cite them."""
     query = validate_query(body.query, state.settings.max_query_chars)
     searcher = state.searcher()
-    hits = searcher.search(query, k=body.k, mode=body.mode, filters=filters_of(body.filters))
+    filters = filters_of(body.filters)
+    hits = searcher.search(query, k=body.k, mode=body.mode, filters=filters)
     return SearchResponse(query=query, mode=body.mode, k=body.k,
                           hits=[HitOut.of(h) for h in hits],
-                          expansions=ExpansionOut.all_of(searcher.expansions(query, body.mode)))
+                          expansions=ExpansionOut.all_of(searcher.expansions(query, body.mode)),
+                          notes=query_notes(searcher, query, filters))
 
 
 @router.post("/ask", response_model=AskResponse, responses=_ERRORS)

@@ -140,6 +140,10 @@ class SearchResponse(BaseModel):
     expansions: list[ExpansionOut] = Field(
         default_factory=list, description="everyday wordings also searched as official ones "
         "(BM25 and hybrid modes; `retriever/thesaurus.tsv`)")
+    notes: list[str] = Field(
+        default_factory=list, description="why the hits may not be what was asked for, Thai / "
+        "English: a cited letter or item not in the index, no searchable word, filters that "
+        "match nothing (`retriever/notes.py`)")
 
 
 class AskResponse(BaseModel):

@@ -85,6 +85,28 @@ def test_search_modes_and_filters(client: TestClient) -> None:
     assert hits and all(h["date"] >= "2025-01-01" and "มหาดไทย" in h["issuer"] for h in hits)
 
 
+def test_search_and_ask_say_why_hits_may_not_answer(client: TestClient) -> None:
+    def notes(query: str, **extra: Any) -> list[str]:
+        response = client.post("/api/search", json={"query": query, **extra})
+        assert response.status_code == 200
+        found: list[str] = response.json()["notes"]
+        return found
+
+    assert notes("ยาเสพติด") == []
+    assert notes("มท 0211.6/ว 10303 ข้อ 99 ว่าอย่างไร") == [
+        "หนังสือ มท 0211.6/ว 10303 ไม่มีข้อ 99 ผลที่แสดงเป็นข้ออื่นที่ใกล้เคียง / letter "
+        "มท 0211.6/ว 10303 has no item 99; the hits are other passages"]
+    assert "is not in the index; the hits are the nearest" in notes("มท 0211.6/ว 99999")[0]
+    assert "the letters citing it come first" in notes("ฉบับใดอ้างถึง ว 10901")[0]
+    assert "no searchable word" in notes("🙂🔥👍")[0]
+    assert "no word of the query occurs" in notes("'; DROP TABLE chunks; --")[0]
+    assert notes("ยาเสพติด", filters={"issuer": "สำนักงานปลัดกระทรวงมหาดไทย"}) == [
+        "ไม่มีข้อความใดตรงกับตัวกรอง / no passage matches the filters"]
+    assert "whose date cannot be read" in notes("ยาเสพติด", filters={"date_from": "2024-01-01"})[0]
+    asked = client.post("/api/ask", json={"question": "มท 0211.6/ว 10303 ข้อ 99 ว่าอย่างไร"}).json()
+    assert asked["not_found"] and "has no item 99" in asked["warnings"][0]
+
+
 # ---------------------------------------------------------------------- ask
 def test_ask_answers_with_citations(client: TestClient) -> None:
     response = client.post("/api/ask", json={"question": "มท 0211.6/ว 10303 ข้อ 3.6 ว่าอย่างไร"})
