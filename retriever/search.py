@@ -523,9 +523,25 @@ class Searcher:
     def _bm25_search(self, text: str, depth: int,
                      allowed: np.ndarray | None) -> list[tuple[str, float]]:
         tokens = query_tokens(text)
-        extra = self.thesaurus.expansion_tokens(tokens)
-        weights = [1.0] * len(tokens) + [self.settings.expansion_weight] * len(extra)
-        return self.bm25.search(tokens + extra, depth, allowed=allowed, weights=weights)
+        extra = self._expansion_weights(tokens)
+        weights = [1.0] * len(tokens) + list(extra.values())
+        return self.bm25.search(tokens + list(extra), depth, allowed=allowed, weights=weights)
+
+    def _expansion_weights(self, tokens: list[str]) -> dict[str, float]:
+        """The official wordings' tokens added to BM25's query, with their weights:
+        `expansion_weight` beside an everyday wording the letters also use, full weight
+        in place of one they never use ("เฟคนิวส์" for ข่าวปลอม), whose own tokens match
+        nothing and would leave the question's filler words to rank the passages."""
+        present = set(tokens)
+        extra: dict[str, float] = {}
+        for match in self.thesaurus.matches(tokens):
+            unused = not any(self.idf.seen(t) for t in tokens[match.start:match.end])
+            weight = 1.0 if unused else self.settings.expansion_weight
+            for official in match.officials:
+                for token in official:
+                    if token not in present:
+                        extra[token] = max(extra.get(token, 0.0), weight)
+        return extra
 
     def expansions(self, text: str, mode: str | None = None) -> list[tuple[str, list[str]]]:
         """The query's everyday wordings and the official wordings searched with them

@@ -403,6 +403,18 @@ def test_a_question_for_the_author_ranks_the_passage_naming_it(
     assert "ได้จัดทำแนวทาง" not in without.text
 
 
+def test_an_everyday_word_the_letters_never_use_is_searched_as_its_official_one(
+        seed_searcher: Searcher, monkeypatch: pytest.MonkeyPatch) -> None:
+    # No letter writes เฟคนิวส์; ว 38028 ข้อ 10 writes ข่าวปลอม. At half weight beside
+    # words that match nothing, สั่งการ and ไว้ decided BM25's ranking (ข้อ 10 was 9th).
+    question = "เรื่องเฟคนิวส์ สั่งการไว้อย่างไร"
+    top = seed_searcher.search(question, k=1, mode="bm25")[0]
+    assert (top.doc_no, top.item) == ("ขม 0017.2/ว 38028", "10")
+    # A word the letters do use keeps its official wording at `expansion_weight`.
+    weights = seed_searcher._expansion_weights(["นายก", "เทศบาล"])
+    assert set(weights.values()) == {seed_searcher.settings.expansion_weight}
+
+
 def test_query_vectors_are_cached_and_batched(seed_searcher: Searcher) -> None:
     embedder = seed_searcher.embedder
     assert isinstance(embedder, HashEmbedder)
