@@ -27,8 +27,7 @@ from indexer.letters import LetterDraft, Part, split_letters
 from indexer.normalize import index_form
 from indexer.thai_dates import parse_thai_date, thai_date
 
-# 5: sentence units keep a number closing a bracket ("(ฉบับที่ ๒)"); sentence vectors change.
-CHUNKER_VERSION = "circulars-chunker-5"
+CHUNKER_VERSION = "circulars-chunker-4"
 DEFAULT_MAX_CHARS = 1200
 NUMBERED_LINE_RE = re.compile(r"^[0-9๐-๙]{1,3}\.\s*")
 SENTENCE_BREAK_RE = re.compile(r"(?<=[\s.!?])\s+|\n")
