@@ -1,7 +1,11 @@
 # Two entry points, both from a fresh clone: `make run` (set up, build the index
 # from corpus/ when missing or stale, serve the API and UI on 127.0.0.1:8000) and
-# `make test` (set up, lint, type-check, test).
+# `make test` (set up, lint, type-check, test). `make run PORT=8765 HOST=0.0.0.0`
+# serves elsewhere.
 PYTHON ?= python3.11
+# CIRCULARS_HOST / CIRCULARS_PORT in the environment still count, as for `circulars serve`.
+HOST ?= $(or $(CIRCULARS_HOST),127.0.0.1)
+PORT ?= $(or $(CIRCULARS_PORT),8000)
 VENV := .venv
 BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
@@ -24,7 +28,7 @@ index: setup
 	$(BIN)/circulars index
 
 run: index
-	$(BIN)/circulars serve
+	$(BIN)/circulars serve --host $(HOST) --port $(PORT)
 
 lint: setup
 	$(BIN)/ruff check .

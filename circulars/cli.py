@@ -53,6 +53,10 @@ def cmd_index(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     paths = [Path(p) for p in args.paths] if args.paths else list(settings.corpus_dirs)
+    for path in paths:  # before the model loads, which takes a while
+        if not path.exists():
+            print(f"ไม่พบ {path} / {path} does not exist", file=sys.stderr)
+            return 2
     print(f"โหลดโมเดล / loading model: {settings.embedding_model}", file=sys.stderr)
     embedder = load_embedder_for(settings)
     try:
@@ -62,6 +66,7 @@ def cmd_index(args: argparse.Namespace) -> int:
         print(str(error), file=sys.stderr)
         return 2
     if report.up_to_date:
+        print_skipped(report.files_skipped)
         print(f"ดัชนีเป็นปัจจุบันแล้ว / index is up to date: {settings.index_dir} "
               f"({report.letters} letters, {report.chunks} chunks)")
         return 0
@@ -74,11 +79,13 @@ def cmd_index(args: argparse.Namespace) -> int:
     for warning in report.warnings:
         print(f"  คำเตือน / warning: {warning}")
     for failure in report.failures:
-        print(f"  ข้ามไฟล์ / skipped: {failure}", file=sys.stderr)
+        print(f"  ทำดัชนีไม่ได้ / failed: {failure}", file=sys.stderr)
+    print_skipped(report.files_skipped)
     seconds = report.seconds.get("total", 0.0)
     print(
         f"สรุป / summary: files {len(report.files_parsed)} parsed, {len(report.files_reused)} "
-        f"unchanged, {len(report.files_removed)} removed, {len(report.failures)} failed; "
+        f"unchanged, {len(report.files_removed)} removed, {len(report.failures)} failed, "
+        f"{len(report.files_skipped)} skipped; "
         f"letters {report.letters}; chunks {report.chunks} ({report.embedded} embedded), "
         f"sentence vectors {report.sentences} ({report.sentences_embedded} embedded); "
         f"warnings {len(report.warnings)}; {seconds:.1f}s -> {settings.index_dir}"
@@ -87,6 +94,16 @@ def cmd_index(args: argparse.Namespace) -> int:
         print("ไม่มีไฟล์ใดทำดัชนีได้ / nothing could be indexed", file=sys.stderr)
         return 1
     return 0
+
+
+def print_skipped(names: list[str], shown: int = 20) -> None:
+    """Files of a type the indexer does not read; a folder of scans stays a few lines."""
+    for name in names[:shown]:
+        print(f"  ข้าม / skipped: {name} (ชนิดไฟล์ที่ไม่รองรับ / unsupported type)",
+              file=sys.stderr)
+    if len(names) > shown:
+        more = len(names) - shown
+        print(f"  ข้าม / skipped: อีก {more} ไฟล์ / {more} more", file=sys.stderr)
 
 
 def _open_store(settings: Settings) -> Any:
@@ -207,14 +224,20 @@ def _register_more(sub: Any, common: Any) -> None:
 
 def cmd_search(args: argparse.Namespace) -> int:
     from indexer.manifest import IndexProblem, current_version_dir
-    from retriever.cli import run_search
+    from retriever.cli import check_search_args, read_queries, run_search
     from retriever.query import QueryError
     from retriever.search import Searcher
     from retriever.thesaurus import ThesaurusError
 
     settings = _settings(args)
-    if not args.queries and not (args.query or "").strip():
-        print("กรุณาพิมพ์คำถาม / the query is empty", file=sys.stderr)
+    # Every flag and every batch line is checked before the model loads, so a typo
+    # costs a second, not a model load and half a batch.
+    try:
+        check_search_args(args, settings.max_query_chars)
+        queries = (read_queries(Path(args.queries), settings.max_query_chars)
+                   if args.queries else None)
+    except ValueError as error:  # QueryError, or read_queries' list of bad lines
+        print(str(error), file=sys.stderr)
         return 2
     try:
         current_version_dir(settings.index_dir)  # say "build the index" before loading a model
@@ -223,7 +246,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         print(str(error), file=sys.stderr)
         return 2
     try:
-        return run_search(args, searcher)
+        return run_search(args, searcher, queries)
     except (QueryError, ValueError) as error:
         print(str(error), file=sys.stderr)
         return 2

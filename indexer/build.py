@@ -64,6 +64,9 @@ class BuildReport:
     files_reused: list[str] = field(default_factory=list)
     files_removed: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    # Files under the given folders that are not read at all (e.g. "scan.pdf"), so a
+    # summary can say so instead of leaving them out silently.
+    files_skipped: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     coverage: dict[str, dict[str, int]] = field(default_factory=dict)
     letters: int = 0
@@ -78,19 +81,28 @@ class BuildReport:
         return self.up_to_date or self.chunks > 0
 
 
-def discover(paths: list[Path]) -> list[tuple[Path, str]]:
-    """(path, source name) for every supported file under the given files and folders."""
+def discover(paths: list[Path]) -> tuple[list[tuple[Path, str]], list[str]]:
+    """(path, source name) for every supported file under the given files and folders,
+    and the names of the other files found there, which are not indexed."""
     found: list[tuple[Path, str]] = []
+    skipped: list[str] = []
     for path in paths:
         if path.is_dir():
             for file in sorted(p for p in path.rglob("*") if p.is_file()):
-                if file.suffix.lower() in SUPPORTED_SUFFIXES and not file.name.startswith("."):
-                    found.append((file, file.relative_to(path).as_posix()))
+                name = file.relative_to(path).as_posix()
+                if file.name.startswith("."):
+                    continue
+                if file.suffix.lower() in SUPPORTED_SUFFIXES:
+                    found.append((file, name))
+                elif not any(part.startswith(".") for part in file.relative_to(path).parts):
+                    # Hidden folders (.git) hold tool files, not documents anyone
+                    # expects indexed: listing them would bury the real ones.
+                    skipped.append(name)
         elif path.exists():
             found.append((path, path.name))
         else:
             raise FileNotFoundError(f"ไม่พบ {path} / {path} does not exist")
-    return found
+    return found, skipped
 
 
 def sha256_of(path: Path) -> str:
@@ -161,7 +173,7 @@ def build_index(
     started = time.perf_counter()
     report = BuildReport(index_dir)
     say = on_stage or (lambda _message: None)
-    files = discover(paths)
+    files, report.files_skipped = discover(paths)
     hashes = {source: sha256_of(path) for path, source in files}
     chunk_chars = [settings.max_chunk_chars, settings.max_document_chunk_chars]
     previous = None if rebuild else _previous(index_dir, embedder.model_name, chunk_chars)
@@ -248,8 +260,15 @@ def _build_locked(
                 error=str(error.problem),
             )
             continue
+        # Its warnings (e.g. every line of a .jsonl bad) say why; it counts once, as failed.
+        report.warnings.extend(parsed.warnings)
         if not parsed.chunks:
-            report.failures.append(f"{source}: ไม่พบเนื้อหาที่ใช้ทำดัชนีได้ / no indexable content")
+            problem = f"{source}: ไม่พบเนื้อหาที่ใช้ทำดัชนีได้ / no indexable content"
+            report.failures.append(problem)
+            store.put_file(source, hashes[source], path.stat().st_size, "error",
+                           encoding=text.encoding, letters=0, chunks=0,
+                           warnings=parsed.warnings, coverage=parsed.coverage, error=problem)
+            continue
         display = _display_texts(path, text, parsed.letters)
         store.put_letters(parsed.letters, display)
         store.put_chunks(parsed.chunks)
@@ -267,7 +286,6 @@ def _build_locked(
             coverage=parsed.coverage,
         )
         report.files_parsed.append(source)
-        report.warnings.extend(parsed.warnings)
         report.coverage[source] = parsed.coverage
         pending.extend((chunk.chunk_id, chunk.index_text) for chunk in parsed.chunks)
         if sentences is not None:

@@ -7,20 +7,16 @@ environment (`CIRCULARS_*`) and their flags.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
-import re
 import sys
 from pathlib import Path
 from typing import Any
 
+from circulars.arguments import MAX_K, iso_date, passage_count
 from retriever.query import QueryError
 from retriever.search import MODES, Filters
 from service.generators import Generator
-from service.schemas import MAX_K
 from service.settings import ServiceSettings
-
-_ISO_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def service_settings(args: argparse.Namespace) -> ServiceSettings:
@@ -67,34 +63,6 @@ def add_ask_parser(sub: Any, common: Any) -> None:
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
     _generator_flags(p)
     p.set_defaults(func=cmd_ask)
-
-
-def passage_count(text: str) -> int:
-    """-k as the API takes it: an integer 1..MAX_K, refused (exit 2) rather than clamped."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"-k ต้องเป็นจำนวนเต็ม 1-{MAX_K} (ได้ {text!r}) / "
-            f"-k must be an integer from 1 to {MAX_K} (got {text!r})") from None
-    if not 1 <= value <= MAX_K:
-        raise argparse.ArgumentTypeError(
-            f"-k ต้องอยู่ระหว่าง 1 ถึง {MAX_K} (ได้ {value}) / "
-            f"-k must be from 1 to {MAX_K} (got {value})")
-    return value
-
-
-def iso_date(text: str) -> str:
-    """A YYYY-MM-DD date as the API takes it, with a message saying that format."""
-    try:
-        if not _ISO_DATE_RE.fullmatch(text.strip()):
-            raise ValueError(text)
-        return dt.date.fromisoformat(text.strip()).isoformat()
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"วันที่ {text!r} ไม่ถูกต้อง ต้องเป็นแบบ ปปปป-ดด-วว (ค.ศ.) เช่น 2024-10-24 / "
-            f"invalid date {text!r}: expected YYYY-MM-DD (Common Era), e.g. 2024-10-24"
-        ) from None
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

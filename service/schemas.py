@@ -13,12 +13,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
+from circulars.arguments import MAX_K
 from circulars.models import Answer, Chunk, Citation, Hit, Letter
 from indexer.thai_dates import thai_date
 from retriever.search import Filters
 from service.citations import hit_label, reference_label
 
-MAX_K = 50
 Mode = Literal["hybrid", "dense", "bm25"]
 
 

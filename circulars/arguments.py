@@ -1,0 +1,40 @@
+"""Command-line arguments checked as the API checks them, shared by `circulars search`
+and `circulars ask`: a command line the API would refuse is refused, exit code 2, with
+a Thai and an English message."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import re
+
+MAX_K = 50  # the most passages a search or an answer returns, in the API and the CLI
+_ISO_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def passage_count(text: str) -> int:
+    """-k as the API takes it: an integer 1..MAX_K, refused (exit 2) rather than clamped."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"-k ต้องเป็นจำนวนเต็ม 1-{MAX_K} (ได้ {text!r}) / "
+            f"-k must be an integer from 1 to {MAX_K} (got {text!r})") from None
+    if not 1 <= value <= MAX_K:
+        raise argparse.ArgumentTypeError(
+            f"-k ต้องอยู่ระหว่าง 1 ถึง {MAX_K} (ได้ {value}) / "
+            f"-k must be from 1 to {MAX_K} (got {value})")
+    return value
+
+
+def iso_date(text: str) -> str:
+    """A YYYY-MM-DD date as the API takes it, with a message saying that format."""
+    try:
+        if not _ISO_DATE_RE.fullmatch(text.strip()):
+            raise ValueError(text)
+        return dt.date.fromisoformat(text.strip()).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"วันที่ {text!r} ไม่ถูกต้อง ต้องเป็นแบบ ปปปป-ดด-วว (ค.ศ.) เช่น 2024-10-24 / "
+            f"invalid date {text!r}: expected YYYY-MM-DD (Common Era), e.g. 2024-10-24"
+        ) from None
