@@ -126,6 +126,9 @@ class Citation:
     start: int
     end: int
     label: str  # readable Thai reference: "มท 0211.6/ว 10303 ลงวันที่ 24 ต.ค. 2567 ข้อ 3.6"
+    # The same directive in other letters (a ministry's original, a province's copy) or
+    # restated in an enclosure, as in the passage's `also_in`: the citation stands for them.
+    also_in: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

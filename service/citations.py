@@ -66,5 +66,5 @@ def citation_for(marker: int, hit: Hit) -> Citation:
         marker=marker, chunk_id=hit.chunk_id, doc_id=hit.doc_id, doc_no=hit.doc_no,
         date=hit.date, date_thai=thai_date(hit.date), subject=hit.subject, item=hit.item,
         part=hit.part, part_index=hit.part_index, issuer=hit.issuer, source=hit.source,
-        start=hit.start, end=hit.end, label=hit_label(hit),
+        start=hit.start, end=hit.end, label=hit_label(hit), also_in=list(hit.also_in),
     )

@@ -115,6 +115,9 @@ class CitationOut(BaseModel):
     start: int
     end: int
     label: str
+    also_in: list[dict[str, Any]] = Field(
+        default_factory=list, description="the same directive in other letters or restated "
+        "in an enclosure, as in the passage's also_in")
 
     @classmethod
     def of(cls, citation: Citation) -> CitationOut:

@@ -19,7 +19,8 @@ from tests.fakes import HashEmbedder
 from tests.test_service_helpers import build_seed_index, seed_searcher
 
 CITATION_FIELDS = {"marker", "chunk_id", "doc_id", "doc_no", "date", "date_thai", "subject",
-                   "item", "part", "part_index", "issuer", "source", "start", "end", "label"}
+                   "item", "part", "part_index", "issuer", "source", "start", "end", "label",
+                   "also_in"}
 HIT_FIELDS = {"rank", "score", "chunk_id", "doc_id", "doc_no", "date", "date_thai", "subject",
               "issuer", "item", "part", "part_index", "parents", "source", "start", "end",
               "kind", "text", "label", "also_in", "matched_by"}
@@ -83,6 +84,14 @@ def test_search_modes_and_filters(client: TestClient) -> None:
                                                 "filters": filters})
     hits = response.json()["hits"]
     assert hits and all(h["date"] >= "2025-01-01" and "มหาดไทย" in h["issuer"] for h in hits)
+
+
+def test_a_citation_names_the_relayed_copies_of_its_directive(client: TestClient) -> None:
+    body = client.post("/api/ask", json={
+        "question": "จังหวัดนราธิวาสขอให้ขยายผลศูนย์จัดการกองทุนชุมชน"}).json()
+    first = body["citations"][0]
+    assert (first["doc_no"], first["item"]) == ("นร 0017.2/ว 469", "4.1")
+    assert ("มท 0211.6/ว 339", "4.1") in {(c["doc_no"], c["item"]) for c in first["also_in"]}
 
 
 def test_search_and_ask_say_why_hits_may_not_answer(client: TestClient) -> None:

@@ -64,6 +64,13 @@ def test_copies_name_their_letter_or_enclosure() -> None:
         {"doc_no": "นร 0017.2/ว 469", "item": "4.1", "part_index": 0},
         {"doc_no": "มท 0211.6/ว 339", "item": "1#2", "part_index": 1}])], "กองทุนชุมชน")
     assert "ปรากฏที่อื่นด้วย: นร 0017.2/ว 469 ข้อ 4.1, มท 0211.6/ว 339 สิ่งที่ส่งมาด้วย 1 ข้อ 1#2" in html
+    # A citation names them too: the reader may hold the ministry's letter, not the copy.
+    citation = Citation(marker=1, chunk_id="c1", doc_id="d1", doc_no="นร 0017.2/ว 469",
+                        date=None, date_thai=None, subject=None, item="4.1", part="body",
+                        part_index=0, issuer=None, source="s", start=0, end=1,
+                        label="นร 0017.2/ว 469 ข้อ 4.1",
+                        also_in=[{"doc_no": "มท 0211.6/ว 339", "item": "4.1", "part_index": 0}])
+    assert "ข้อความเดียวกันใน: มท 0211.6/ว 339 ข้อ 4.1" in render.citations_html([citation])
 
 
 def test_official_wordings_searched_are_shown_and_marked() -> None:
@@ -78,7 +85,8 @@ def test_official_wordings_searched_are_shown_and_marked() -> None:
 def test_user_and_document_text_is_never_raw_html() -> None:
     citation = Citation(marker=1, chunk_id="c1", doc_id="d1", doc_no=EVIL, date=None,
                         date_thai=None, subject=EVIL, item="1", part="body", part_index=0,
-                        issuer=EVIL, source="s", start=0, end=1, label=EVIL)
+                        issuer=EVIL, source="s", start=0, end=1, label=EVIL,
+                        also_in=[{"doc_no": EVIL, "item": EVIL}])
     result = Answer(question=EVIL, answer=f"{EVIL} [1]", citations=[citation],
                     passages=[hit(EVIL, doc_no=EVIL, parents=[EVIL],
                                   also_in=[{"doc_no": EVIL, "item": EVIL}])],

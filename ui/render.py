@@ -110,9 +110,11 @@ def citations_html(citations: list[Citation]) -> str:
     items = []
     for c in citations:
         detail = " · ".join(esc(x) for x in (c.subject, c.issuer) if x)
+        others = ", ".join(esc(copy_label(copy)) for copy in c.also_in)
         items.append(f'<li><span class="marker">[{c.marker}]</span> '
                      f'<span class="ref">{esc(c.label)}</span>'
                      + (f'<div class="detail">เรื่อง {detail}</div>' if detail else "")
+                     + (f'<div class="also">ข้อความเดียวกันใน: {others}</div>' if others else "")
                      + "</li>")
     return f'<section class="citations"><h3>แหล่งอ้างอิง</h3><ul>{"".join(items)}</ul></section>'
 
