@@ -116,12 +116,19 @@ def _open_store(settings: Settings) -> Any:
 
 def _find_letters(store: Any, key: str) -> list[Any]:
     from indexer.doc_numbers import normalize_doc_no
+    from retriever.query import find_citation
+    from retriever.search import letter_keys
 
     letter = store.letter(key)
     if letter:
         return [letter]
     doc_no = normalize_doc_no(key)
-    return store.letters_by_doc_no(doc_no) if doc_no else []
+    found = store.letters_by_doc_no(doc_no) if doc_no else []
+    citation = find_citation(key)
+    if found or citation is None:
+        return list(found)
+    # A running number alone, as people cite letters: "ว 10303", "ว ๑๐๓๐๓", "19355".
+    return [le for le in store.letters() if citation.letter_key in letter_keys(le.doc_no)]
 
 
 def cmd_show(args: argparse.Namespace) -> int:

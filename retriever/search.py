@@ -165,9 +165,9 @@ class Searcher:
         self._named: dict[str, list[Letter]] = {}
         self._citing: dict[str, list[Letter]] = {}
         for letter in self._letters.values():
-            for key in _letter_keys(letter.doc_no):
+            for key in letter_keys(letter.doc_no):
                 self._named.setdefault(key, []).append(letter)
-            cited = {key for ref in letter.references for key in _letter_keys(ref.doc_no)}
+            cited = {key for ref in letter.references for key in letter_keys(ref.doc_no)}
             for key in cited:
                 self._citing.setdefault(key, []).append(letter)
         self.thesaurus = (Thesaurus.load(settings.thesaurus_path or THESAURUS_PATH)
@@ -593,6 +593,12 @@ class Searcher:
             hits = [h for h in hits if allowed[self.position[h[0]]]]
         return hits
 
+    def letters_numbered(self, text: str) -> list[Letter]:
+        """The letters a document number in `text` names, in full ("มท 0211.6/ว 10303")
+        or by its running number ("ว 10303", "บันทึก 19355"); none without a number."""
+        citation = find_citation(text)
+        return list(self._named.get(citation.letter_key, [])) if citation else []
+
     def citation_gap(self, citation: Citation) -> Literal["letter", "cited", "item"] | None:
         """What of a cited letter and item the index lacks: "letter" when no letter of
         that number is held ("cited" when held letters cite it: search shows those),
@@ -777,7 +783,7 @@ def _trigrams(text: str) -> Iterator[str]:
     return (joined[i:i + 3] for i in range(len(joined) - 2))
 
 
-def _letter_keys(doc_no: str | None) -> list[str]:
+def letter_keys(doc_no: str | None) -> list[str]:
     """The keys a citation may name a letter by: its number, and "/ว N" for a ว number
     or "/N" for another ("มท 0211.2/19355")."""
     if not doc_no:

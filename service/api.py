@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from retriever.notes import query_notes
@@ -24,6 +24,7 @@ from service.schemas import (
     ExpansionOut,
     HealthResponse,
     HitOut,
+    LetterList,
     LetterOut,
     LetterResponse,
     SearchRequest,
@@ -80,6 +81,18 @@ def ask(body: AskRequest, state: State) -> AskResponse:
                     generator=generator, min_score=state.settings.min_score, mode=body.mode,
                     notes=notes)
     return AskResponse.of(result, searcher.expansions(question))
+
+
+@router.get("/letters", response_model=LetterList, responses=_ERRORS)
+def find_letters(state: State, doc_no: Annotated[str, Query(
+        max_length=200, description="a document number, in full or by its running number: "
+        "'มท 0211.6/ว 10303', 'ว ๑๐๓๐๓', 'บันทึก 19355'")]) -> LetterList:
+    """The letters a document number names (an id for /letters/{id}), or 404."""
+    letters = state.searcher().letters_numbered(doc_no)
+    if not letters:
+        raise ApiError(404, "no_letter", f"ไม่พบหนังสือเลขที่ {doc_no} ในดัชนี",
+                       f"no letter numbered {doc_no} in the index")
+    return LetterList(letters=[LetterOut.of(letter) for letter in letters])
 
 
 @router.get("/letters/{letter_id:path}", response_model=LetterResponse, responses=_ERRORS)

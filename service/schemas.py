@@ -234,6 +234,10 @@ class LetterOut(BaseModel):
                    date_thai=thai_date(letter.date))
 
 
+class LetterList(BaseModel):
+    letters: list[LetterOut]
+
+
 class LetterResponse(BaseModel):
     letter: LetterOut
     display_text: str

@@ -270,3 +270,13 @@ def test_make_run_takes_a_port() -> None:
 
     assert serve_line().endswith("--port 8000")
     assert serve_line("PORT=8765", "HOST=0.0.0.0").endswith("--host 0.0.0.0 --port 8765")
+
+
+# ---------------------------------------------------------------------- show
+def test_show_finds_a_letter_by_its_running_number(
+        capsys: pytest.CaptureFixture[str], index_dir: Path) -> None:
+    for number in ("ว 10303", "ว ๑๐๓๐๓", "มท 0211.6/ว 10303"):
+        assert run("show", "--index", str(index_dir), number, "--json") == 0, number
+        shown = json.loads(capsys.readouterr().out)
+        assert [letter["doc_no"] for letter in shown] == ["มท 0211.6/ว 10303"], number
+    refused(capsys, "show", "--index", str(index_dir), "ว 99999")

@@ -207,6 +207,18 @@ def test_known_generator_not_configured_falls_back(client: TestClient) -> None:
 
 
 # ------------------------------------------------------------ letters, chunks
+def test_letters_are_found_by_their_number(client: TestClient) -> None:
+    for number in ("มท 0211.6/ว 10303", "ว ๑๐๓๐๓", "ว 10303"):
+        response = client.get("/api/letters", params={"doc_no": number})
+        assert response.status_code == 200, number
+        assert [le["doc_no"] for le in response.json()["letters"]] == ["มท 0211.6/ว 10303"]
+    letter_id = response.json()["letters"][0]["id"]
+    assert client.get(f"/api/letters/{letter_id}").status_code == 200
+    missing = client.get("/api/letters", params={"doc_no": "ว 99999"})
+    assert missing.status_code == 404 and detail(missing)["code"] == "no_letter"
+    assert client.get("/api/letters").status_code == 422
+
+
 def test_letter_view_locates_its_chunks(client: TestClient) -> None:
     hit = client.post("/api/search", json={"query": "มท 0211.6/ว 10303 ข้อ 3.6", "k": 1}
                       ).json()["hits"][0]
