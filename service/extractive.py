@@ -18,7 +18,10 @@ copied from a passage and ends with that passage's marker [n].
    question, even below `MIN_SHARE`; its opening when none carries a term); then
    the best sentences until `MAX_SENTENCES` or `MAX_CHARS`, skipping any with less
    than `MIN_SHARE` of the question's weight, and any that repeat one already
-   taken, then put back in reading order.
+   taken, then put back in reading order. A taken sentence ending in an
+   enumeration's lead-in ("... ๔ รูปแบบ ดังนี้") brings the next units of its passage
+   (`ENUMERATION_UNITS`, `ENUMERATION_CHARS`), as does one with a lead-in inside
+   when the question asks for a list ("ได้แก่ ภาคราชการ ..." cut three names in).
    Repeats are judged on character trigrams (Jaccard >= `DUPLICATE_SHINGLES`), not
    words: the Searcher merges relayed copies of a directive, but OCR noise can
    leave two copies of the same sentence ("หนี้ครัวเรือน" / "หนึ่นคั่วเรือน") too
@@ -43,6 +46,7 @@ never pose as a citation marker.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from circulars.models import Hit
@@ -53,6 +57,7 @@ from retriever.query import find_citation
 from retriever.search import OPENING_FACTS, Searcher
 from retriever.terms import WeighedTerms
 from service.letter_facts import letter_facts
+from service.lists import asks_for_list
 from service.relevance import hit_tokens, own_tokens
 
 MAX_PASSAGES = 5
@@ -64,6 +69,11 @@ DUPLICATE_SHINGLES = 0.5  # Jaccard of character trigrams
 MIN_SHARE = 0.1  # a sentence must carry this much of the question's weight
 RANK_BONUS = 0.1  # divided by the passage's rank
 FIRST_SENTENCE_BONUS = 0.05
+# An enumeration's lead-in, and how much of what follows it is quoted with it.
+ENUMERATION_LEAD_RE = re.compile(r"ดังนี้|ได้แก่|ประกอบด้วย|(?<![0-9๐-๙]):")
+ENUMERATION_END_RE = re.compile(r"(?:ดังนี้|ได้แก่|ประกอบด้วย|คือ|:)\s*$")
+ENUMERATION_CHARS = 300
+ENUMERATION_UNITS = 2
 # Letter facts stated only by the header: an answer asking them quotes the opening alone.
 HEADER_ONLY_FACTS = OPENING_FACTS | {"date"}
 
@@ -217,8 +227,34 @@ def _best_sentences(searcher: Searcher, question: str, hits: list[Hit]) -> list[
             continue
         taken.append(sentence)
         size += len(sentence.text)
+    taken = _with_enumerations(taken, hits, asks_for_list(question))
     taken.sort(key=lambda s: (s.marker, s.position))
     return taken
+
+
+def _with_enumerations(taken: list[_Sentence], hits: list[Hit],
+                       list_asked: bool) -> list[_Sentence]:
+    """`taken` plus the units that carry on an enumeration a taken sentence opens:
+    "... แฮชแท็ก ๔ รูปแบบ ดังนี้" quoted alone names no hashtag, and "ภาคีเครือข่ายทั้ง
+    ๗ ภาคี ได้แก่ ภาคราชการ ภาคประชาชน ภาคเอกชน" stops where a sentence unit ends, three
+    names in. A sentence ending in its lead-in is always carried on; one with a lead-in
+    inside only when the question asks for a list ("มีอะไรบ้าง")."""
+    result = list(taken)
+    have = {(s.marker, s.position) for s in taken}
+    for sentence in taken:
+        lead = ENUMERATION_END_RE.search(sentence.text) or (
+            list_asked and ENUMERATION_LEAD_RE.search(sentence.text))
+        if not lead:
+            continue
+        following = _sentences(hits[sentence.marker - 1], sentence.marker)[sentence.position + 1:]
+        added = 0
+        for unit in following[:ENUMERATION_UNITS]:
+            if (unit.marker, unit.position) in have or added + len(unit.text) > ENUMERATION_CHARS:
+                break
+            result.append(unit)
+            have.add((unit.marker, unit.position))
+            added += len(unit.text)
+    return result
 
 
 def _closest(sentences: list[_Sentence], terms: WeighedTerms) -> _Sentence | None:

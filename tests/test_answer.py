@@ -860,3 +860,12 @@ def _plain_hit(text: str) -> Hit:
     return Hit(rank=1, score=1.0, chunk_id=text, doc_id="d", text=text, doc_no=None, date=None,
                subject=None, issuer=None, item="1", parents=[], source="s.txt", start=0,
                end=len(text), part="body", kind="item")
+
+
+def test_an_enumeration_a_quoted_sentence_opens_is_quoted_with_it(searcher: Searcher) -> None:
+    # ว 3053 ข้อ 2: "... แฮชแท็ก (Hashtag) ๔ รูปแบบ ดังนี้" is a sentence unit of its own;
+    # quoted alone it named no hashtag.
+    result = answer_question(searcher, "ให้ใช้แฮชแท็กประชาสัมพันธ์ผลการดำเนินงานกี่รูปแบบ อะไรบ้าง")
+    assert (result.citations[0].doc_no, result.citations[0].item) == ("ขย 0023.6/ว 3053", "2")
+    first = result.answer.splitlines()[0]
+    assert "ดังนี้ #เที่ยวท้องถิ่น #ของดีบ้านเรา" in first and first.endswith("[1]")
