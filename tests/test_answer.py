@@ -608,9 +608,9 @@ def test_notes_come_first_in_the_warnings(searcher: Searcher) -> None:
     note = "ตัวสร้างคำตอบ openai ใช้ไม่ได้ / generator openai is unavailable"
     assert answer(searcher, QUESTION, notes=[note]).warnings == [note]
     refused = answer(searcher, "quantum chromodynamics lattice", notes=[note])
-    # The caller's note, the search's (no word of it in the letters), then the refusal's.
+    # The caller's note, the search's (English against Thai letters), then the refusal's.
     assert refused.not_found and refused.warnings[0] == note and len(refused.warnings) == 3
-    assert "no word of the query occurs" in refused.warnings[1]
+    assert "an English question" in refused.warnings[1]
     assert "relevance" in refused.warnings[2]
 
 

@@ -108,7 +108,13 @@ def test_search_and_ask_say_why_hits_may_not_answer(client: TestClient) -> None:
     assert "is not in the index; the hits are the nearest" in notes("มท 0211.6/ว 99999")[0]
     assert "the letters citing it come first" in notes("ฉบับใดอ้างถึง ว 10901")[0]
     assert "no searchable word" in notes("🙂🔥👍")[0]
-    assert "no word of the query occurs" in notes("'; DROP TABLE chunks; --")[0]
+    assert "no word of the query occurs" in notes("ฟหกดฟหกด")[0]
+    assert "an English question" in notes("'; DROP TABLE chunks; --")[0]
+    assert notes("What does the circular say about floods?") == [
+        "คำถามภาษาอังกฤษเทียบคำกับหนังสือภาษาไทยไม่ได้ ผลเรียงตามความหมายใกล้เคียง ถามเป็น"
+        "ภาษาไทยจะได้คำตอบที่ตรงกว่า / an English question shares no words with the Thai "
+        "letters: the hits are ranked by meaning alone, and the answerer, which also checks "
+        "shared words, often refuses; ask in Thai"]
     assert notes("ยาเสพติด", filters={"issuer": "สำนักงานปลัดกระทรวงมหาดไทย"}) == [
         "ไม่มีข้อความใดตรงกับตัวกรอง / no passage matches the filters"]
     assert "whose date cannot be read" in notes("ยาเสพติด", filters={"date_from": "2024-01-01"})[0]
