@@ -532,16 +532,11 @@ class Searcher:
         `expansion_weight` beside an everyday wording the letters also use, full weight
         in place of one they never use ("เฟคนิวส์" for ข่าวปลอม), whose own tokens match
         nothing and would leave the question's filler words to rank the passages."""
-        present = set(tokens)
-        extra: dict[str, float] = {}
-        for match in self.thesaurus.matches(tokens):
-            unused = not any(self.idf.seen(t) for t in tokens[match.start:match.end])
-            weight = 1.0 if unused else self.settings.expansion_weight
-            for official in match.officials:
-                for token in official:
-                    if token not in present:
-                        extra[token] = max(extra.get(token, 0.0), weight)
-        return extra
+        def weight(wording: Sequence[str]) -> float:
+            used = any(self.idf.seen(token) for token in wording)
+            return self.settings.expansion_weight if used else 1.0
+
+        return self.thesaurus.weighted_expansion(tokens, weight)
 
     def expansions(self, text: str, mode: str | None = None) -> list[tuple[str, list[str]]]:
         """The query's everyday wordings and the official wordings searched with them

@@ -7,7 +7,7 @@ word-overlap relevance check refuses it. The thesaurus (`thesaurus.tsv` beside t
 module, one `everyday<TAB>official|official` entry per line) lets a question's
 everyday wording also match its official wordings:
 
-* BM25 adds the official wordings' tokens to the query (`expansion_tokens`);
+* BM25 adds the official wordings' tokens to the query (`weighted_expansion`);
 * the IDF-weighted coverage of a question term counts it as present in a passage
   that holds all tokens of one of its official wordings (`alternatives`).
 
@@ -18,7 +18,7 @@ wording of several tokens matches only as a contiguous run in the question.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,14 +122,21 @@ class Thesaurus:
     def expansion_tokens(self, tokens: Sequence[str]) -> list[str]:
         """Tokens of the official wordings of the everyday ones in `tokens`, each once
         and none already among `tokens`, in the order found."""
+        return list(self.weighted_expansion(tokens, lambda _wording: 1.0))
+
+    def weighted_expansion(self, tokens: Sequence[str],
+                           weight: Callable[[Sequence[str]], float]) -> dict[str, float]:
+        """`expansion_tokens` with a weight each: `weight` of the everyday wording's
+        tokens, the largest where two wordings bring the same token."""
         present = set(tokens)
-        extra: dict[str, None] = {}
+        extra: dict[str, float] = {}
         for match in self.matches(tokens):
+            share = weight(tokens[match.start:match.end])
             for official in match.officials:
                 for token in official:
                     if token not in present:
-                        extra.setdefault(token, None)
-        return list(extra)
+                        extra[token] = max(extra.get(token, 0.0), share)
+        return extra
 
     def expansions(self, tokens: Sequence[str]) -> list[tuple[str, list[str]]]:
         """Each everyday wording found (as the question spells it, in the index form)
