@@ -73,30 +73,32 @@ def translate_error(error: dict[str, Any]) -> dict[str, str]:
     if kind == "missing":
         th, en = f"ต้องระบุ{label}", f"{field} is required"
     elif kind in ("string_type",):
-        th, en = f"{label}ต้องเป็นข้อความ", f"{field} must be a string"
+        th, en = f"{label} ต้องเป็นข้อความ", f"{field} must be a string"
     elif kind == "string_unicode":
-        th, en = (f"{label}มีอักขระที่ไม่ใช่ Unicode ที่ถูกต้อง",
+        th, en = (f"{label} มีอักขระที่ไม่ใช่ Unicode ที่ถูกต้อง",
                   f"{field} has a character that is not valid Unicode (e.g. a lone surrogate)")
     elif kind in ("int_type", "int_parsing", "int_from_float"):
-        th, en = f"{label}ต้องเป็นจำนวนเต็ม", f"{field} must be an integer"
+        th, en = f"{label} ต้องเป็นจำนวนเต็ม", f"{field} must be an integer"
     elif kind == "greater_than_equal":
-        th, en = (f"{label}ต้องไม่น้อยกว่า {ctx.get('ge')}",
+        th, en = (f"{label} ต้องไม่น้อยกว่า {ctx.get('ge')}",
                   f"{field} must be at least {ctx.get('ge')}")
     elif kind == "less_than_equal":
-        th, en = f"{label}ต้องไม่เกิน {ctx.get('le')}", f"{field} must be at most {ctx.get('le')}"
+        th, en = f"{label} ต้องไม่เกิน {ctx.get('le')}", f"{field} must be at most {ctx.get('le')}"
     elif kind == "literal_error":
-        th, en = (f"{label}ต้องเป็นหนึ่งใน {ctx.get('expected')}",
+        # pydantic joins the choices with an English "or".
+        choices = str(ctx.get("expected", "")).replace(" or ", " หรือ ")
+        th, en = (f"{label} ต้องเป็นหนึ่งใน {choices}",
                   f"{field} must be one of {ctx.get('expected')}")
     elif kind == "string_too_long":
-        th, en = (f"{label}ยาวเกิน {ctx.get('max_length')} ตัวอักษร",
+        th, en = (f"{label} ยาวเกิน {ctx.get('max_length')} ตัวอักษร",
                   f"{field} is longer than {ctx.get('max_length')} characters")
     elif kind.startswith(("date_", "datetime_")):
-        th, en = (f"{label}ต้องเป็นวันที่แบบ ปปปป-ดด-วว (ค.ศ.) เช่น 2024-10-24",
+        th, en = (f"{label} ต้องเป็นวันที่แบบ ปปปป-ดด-วว (ค.ศ.) เช่น 2024-10-24",
                   f"{field} must be a date as YYYY-MM-DD (Common Era), e.g. 2024-10-24")
     elif kind == "extra_forbidden":
         th, en = f"ไม่รู้จักช่อง {field}", f"unknown field {field}"
     elif kind in ("model_attributes_type", "dict_type", "model_type"):
-        th, en = f"{label}ต้องเป็นออบเจกต์ JSON", f"{field} must be a JSON object"
+        th, en = f"{label} ต้องเป็นออบเจกต์ JSON", f"{field} must be a JSON object"
     elif kind == "value_error":
         th, en = split_message(str(ctx.get("error", error.get("msg", ""))))
     else:

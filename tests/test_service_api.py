@@ -311,6 +311,13 @@ def test_malformed_bodies(client: TestClient, body: bytes) -> None:
         detail(response)
 
 
+def test_thai_error_messages_read_as_thai(client: TestClient) -> None:
+    low = detail(client.post("/api/ask", json={"question": "ยาเสพติด", "k": 0}))
+    assert low["th"] == "จำนวนผลลัพธ์ (k) ต้องไม่น้อยกว่า 1"
+    mode = detail(client.post("/api/ask", json={"question": "ยาเสพติด", "mode": "magic"}))
+    assert " or " not in mode["th"] and " หรือ " in mode["th"] and " or " in mode["en"]
+
+
 def test_bad_search_requests(client: TestClient) -> None:
     for payload in ({"query": " "}, {"query": "x", "k": 1000}, {"query": "x", "mode": "BM25"},
                     {"q": "ยา"}, {"query": "x", "k": True}, {"query": "x", "k": "5"},
