@@ -24,6 +24,7 @@ from typing import IO, Any
 from circulars.arguments import MAX_K, iso_date, passage_count
 from circulars.models import Hit
 from indexer.thai_dates import thai_date
+from retriever.notes import query_notes
 from retriever.query import QueryError, validate_query
 from retriever.search import MODES, Filters, Searcher
 
@@ -182,6 +183,8 @@ def run_search(args: argparse.Namespace, searcher: Searcher,
         return 0
     hits = searcher.search(args.query or "", k=args.k, mode=args.mode, filters=filters,
                            all_copies=args.all_copies)
+    for note in query_notes(searcher, args.query or "", filters):
+        print(f"หมายเหตุ / note: {note}", file=sys.stderr)
     if args.json:
         json.dump([h.to_dict() for h in hits], sys.stdout, ensure_ascii=False, indent=1)
         print()

@@ -280,3 +280,12 @@ def test_show_finds_a_letter_by_its_running_number(
         shown = json.loads(capsys.readouterr().out)
         assert [letter["doc_no"] for letter in shown] == ["มท 0211.6/ว 10303"], number
     refused(capsys, "show", "--index", str(index_dir), "ว 99999")
+
+
+def test_search_prints_why_hits_may_not_answer(
+        capsys: pytest.CaptureFixture[str], index_dir: Path, fake_model: None) -> None:
+    assert run("search", "--index", str(index_dir), "มท 0211.6/ว 10303 ข้อ 99", "-k", "3") == 0
+    err = capsys.readouterr().err
+    assert "หมายเหตุ / note: หนังสือ มท 0211.6/ว 10303 ไม่มีข้อ 99" in err and "has no item 99" in err
+    assert run("search", "--index", str(index_dir), QUESTION, "-k", "3") == 0
+    assert "note" not in capsys.readouterr().err
