@@ -160,6 +160,8 @@ class Searcher:
         for i, row in enumerate(rows):
             self._positions.setdefault(row["doc_id"], []).append(i)
         self._letters = {le.id: le for le in self.store.letters()}
+        # Counted once: a date-filtered query's note names them (`retriever.notes`).
+        self._undated = sum(1 for letter in self._letters.values() if not letter.date)
         # Letters by document number and by running number ("/ว 10303"), and the letters
         # citing each: a citation lookup is then a dict read, not a scan of every letter.
         self._named: dict[str, list[Letter]] = {}
@@ -607,7 +609,7 @@ class Searcher:
 
     def undated_letters(self) -> int:
         """Letters whose header date does not read as a date (a date filter leaves them out)."""
-        return sum(1 for letter in self._letters.values() if not letter.date)
+        return self._undated
 
     def list_around(self, chunk_id: str) -> tuple[Hit, list[Hit]] | None:
         """The item heading `chunk_id`'s list and the list's items in reading order
