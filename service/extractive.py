@@ -200,9 +200,13 @@ def answering_markers(searcher: Searcher, terms: WeighedTerms, hits: list[Hit]) 
 
 def _best_sentences(searcher: Searcher, question: str, hits: list[Hit]) -> list[_Sentence]:
     terms = searcher.weighed_terms(question)
+    # Each passage is split (and its units tokenized) once, for scoring, the top
+    # passage's fallback and the enumerations carried on.
+    units = {marker: _sentences(hits[marker - 1], marker)
+             for marker in {1, *answering_markers(searcher, terms, hits)}}
     candidates: list[_Sentence] = []
-    for marker in answering_markers(searcher, terms, hits):
-        for sentence in _sentences(hits[marker - 1], marker):
+    for marker in sorted(units):
+        for sentence in units[marker]:
             share = terms.share(sentence.tokens)
             if share < MIN_SHARE:
                 continue
@@ -214,8 +218,7 @@ def _best_sentences(searcher: Searcher, question: str, hits: list[Hit]) -> list[
     # more often than word overlap picks it (q028 "ผู้ประสานงาน ... เบอร์โทร": the
     # contact item says "หมายเลขโทรศัพท์", and three runners-up sharing more words
     # took all the places). Dev citation F1 0.761 -> 0.770, none lower.
-    first = next((s for s in candidates if s.marker == 1), None) or _closest(
-        _sentences(hits[0], 1), terms)
+    first = next((s for s in candidates if s.marker == 1), None) or _closest(units[1], terms)
     taken = [first] if first is not None else []
     size = len(first.text) if first is not None else 0
     for sentence in candidates:
@@ -227,12 +230,12 @@ def _best_sentences(searcher: Searcher, question: str, hits: list[Hit]) -> list[
             continue
         taken.append(sentence)
         size += len(sentence.text)
-    taken = _with_enumerations(taken, hits, asks_for_list(question))
+    taken = _with_enumerations(taken, units, asks_for_list(question))
     taken.sort(key=lambda s: (s.marker, s.position))
     return taken
 
 
-def _with_enumerations(taken: list[_Sentence], hits: list[Hit],
+def _with_enumerations(taken: list[_Sentence], units: dict[int, list[_Sentence]],
                        list_asked: bool) -> list[_Sentence]:
     """`taken` plus the units that carry on an enumeration a taken sentence opens:
     "... แฮชแท็ก ๔ รูปแบบ ดังนี้" quoted alone names no hashtag, and "ภาคีเครือข่ายทั้ง
@@ -246,7 +249,7 @@ def _with_enumerations(taken: list[_Sentence], hits: list[Hit],
             list_asked and ENUMERATION_LEAD_RE.search(sentence.text))
         if not lead:
             continue
-        following = _sentences(hits[sentence.marker - 1], sentence.marker)[sentence.position + 1:]
+        following = units[sentence.marker][sentence.position + 1:]
         added = 0
         for unit in following[:ENUMERATION_UNITS]:
             if (unit.marker, unit.position) in have or added + len(unit.text) > ENUMERATION_CHARS:
