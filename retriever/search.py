@@ -346,6 +346,7 @@ class Searcher:
             raise ValueError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
         k = max(1, min(int(k), 100))
         allowed = self.allowed_mask(filters)
+        citation = find_citation(text)
         depth = max(100, k * 10)
         ranked: dict[str, list[str]] = {}
         scores: dict[str, dict[str, float]] = {}
@@ -367,11 +368,11 @@ class Searcher:
                      if self.settings.fusion == "convex" else _fuse(
                          ranked, self.settings.rrf_k, weights))
             fused = self._prefer_named_sender(text, fused, ranked, weights)
-            fused = self._prefer_asked_kind(text, fused, ranked)
+            fused = self._prefer_asked_kind(text, fused, ranked, citation)
         else:
             fused = [
                 (chunk_id, scores[mode][chunk_id]) for chunk_id in ranked[mode]]
-        cited = self._citation_hits(find_citation(text), allowed, fused)
+        cited = self._citation_hits(citation, allowed, fused)
         if cited:
             top = (fused[0][1] if fused else 1.0) + 1.0
             cited_ids = {chunk_id for chunk_id, _ in cited}
@@ -434,7 +435,8 @@ class Searcher:
         return _fuse(ranked, self.settings.rrf_k, weights)
 
     def _prefer_asked_kind(self, text: str, fused: list[tuple[str, float]],
-                           ranked: dict[str, list[str]]) -> list[tuple[str, float]]:
+                           ranked: dict[str, list[str]], citation: Citation | None
+                           ) -> list[tuple[str, float]]:
         """Within each document, put first the chunks able to give the kind of answer
         the question asks for (`retriever.answer_types`: a date for "จัดวันไหน"; the
         letter's opening paragraph, which carries its header, for "ใครลงนาม" and
@@ -456,7 +458,7 @@ class Searcher:
         """
         kinds = asked_kinds(text)
         letter_facts = set(asked_letter_facts(text))
-        if "contact" in letter_facts and find_citation(text) is not None:
+        if "contact" in letter_facts and citation is not None:
             # Whom to call about a letter named by its number ("หนังสือ ว ๔๖๙ ... เจ้าของ
             # เรื่องคือกลุ่มงานไหน โทรเบอร์อะไร"): its header's contact block. Without a
             # number the contact asked is often a guideline's own (its item 10).
