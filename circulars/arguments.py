@@ -12,6 +12,17 @@ MAX_K = 50  # the most passages a search or an answer returns, in the API and th
 _ISO_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
+def add_filter_flags(parser: argparse.ArgumentParser) -> None:
+    """The API's search filters as flags, the same for `circulars search` and `ask`."""
+    parser.add_argument("--date-from", type=iso_date,
+                        help="YYYY-MM-DD (Common Era), inclusive")
+    parser.add_argument("--date-to", type=iso_date, help="YYYY-MM-DD (Common Era), inclusive")
+    parser.add_argument("--issuer", help="issuing office contains this text")
+    parser.add_argument("--doc-no-prefix",
+                        help="document number starts with this, e.g. 'มท 0211'")
+    parser.add_argument("--source", help="only this source file")
+
+
 def passage_count(text: str) -> int:
     """-k as the API takes it: an integer 1..MAX_K, refused (exit 2) rather than clamped."""
     try:

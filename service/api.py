@@ -64,7 +64,8 @@ def search(body: SearchRequest, state: State) -> SearchResponse:
     query = validate_query(body.query, state.settings.max_query_chars)
     searcher = state.searcher()
     filters = filters_of(body.filters)
-    hits = searcher.search(query, k=body.k, mode=body.mode, filters=filters)
+    hits = searcher.search(query, k=body.k, mode=body.mode, filters=filters,
+                           all_copies=body.all_copies)
     return SearchResponse(query=query, mode=body.mode, k=body.k,
                           hits=[HitOut.of(h) for h in hits],
                           expansions=ExpansionOut.all_of(searcher.expansions(query, body.mode)),

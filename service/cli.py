@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from circulars.arguments import MAX_K, iso_date, passage_count
+from circulars.arguments import MAX_K, add_filter_flags, passage_count
 from retriever.query import QueryError
 from retriever.search import MODES, Filters
 from service.generators import Generator
@@ -54,9 +54,7 @@ def add_ask_parser(sub: Any, common: Any) -> None:
     p.add_argument("question", help="the question, in Thai")
     p.add_argument("-k", type=passage_count, default=5,
                    help=f"passages to answer from (1-{MAX_K})")
-    p.add_argument("--date-from", type=iso_date, help="YYYY-MM-DD (Common Era), inclusive")
-    p.add_argument("--date-to", type=iso_date, help="YYYY-MM-DD (Common Era), inclusive")
-    p.add_argument("--issuer", help="issuing office contains this text")
+    add_filter_flags(p)
     p.add_argument("--mode", choices=MODES, default="hybrid",
                    help="retrieval: hybrid (default), dense or bm25")
     p.add_argument("--min-score", type=float, help="relevance threshold (0-1)")
@@ -128,7 +126,7 @@ def _filters(args: argparse.Namespace) -> Filters:
     if args.date_from and args.date_to and args.date_from > args.date_to:
         raise QueryError("วันที่เริ่มต้นอยู่หลังวันที่สิ้นสุด",
                          "--date-from is after --date-to")
-    return Filters(args.date_from, args.date_to, args.issuer)
+    return Filters(args.date_from, args.date_to, args.issuer, args.doc_no_prefix, args.source)
 
 
 def _generator(settings: ServiceSettings) -> tuple[Generator | None, list[str]]:

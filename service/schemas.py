@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
 
 from circulars.arguments import MAX_K
 from circulars.models import Answer, Chunk, Citation, Hit, Letter
@@ -58,6 +58,9 @@ class SearchRequest(_Strict):
     k: StrictInt = Field(10, ge=1, le=MAX_K)
     mode: Mode = "hybrid"
     filters: FiltersIn | None = None
+    all_copies: StrictBool = Field(
+        False, description="list each relayed copy of a directive (a province's copy of a "
+        "ministry letter) as its own hit, instead of once with the copies in `also_in`")
 
 
 class AskRequest(_Strict):

@@ -123,3 +123,19 @@ def test_a_broken_thesaurus_is_named_with_its_line(capsys: pytest.CaptureFixture
     monkeypatch.setenv("CIRCULARS_THESAURUS_PATH", str(broken))
     err = refused(capsys, QUESTION, "--index", str(index_dir))
     assert f"{broken}:2" in err and has_thai(err), err
+
+
+def test_doc_number_and_source_filters_narrow_the_answer(capsys: pytest.CaptureFixture[str],
+                                                         index_dir: Path,
+                                                         fake_model: None) -> None:
+    question = "ขยายผลศูนย์จัดการกองทุนชุมชน"
+    code = main(["ask", question, "--index", str(index_dir), "--json", "-k", "10",
+                 "--doc-no-prefix", "นร 0017.2"])
+    assert code == 0
+    passages = json.loads(capsys.readouterr().out)["passages"]
+    assert passages and all(p["doc_no"].startswith("นร 0017.2") for p in passages)
+    source = "003_02008d6ca8269f16.txt"
+    code = main(["ask", question, "--index", str(index_dir), "--json", "--source", source])
+    assert code == 0
+    passages = json.loads(capsys.readouterr().out)["passages"]
+    assert passages and all(p["source"].endswith(source) for p in passages)

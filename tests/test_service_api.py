@@ -94,6 +94,19 @@ def test_a_citation_names_the_relayed_copies_of_its_directive(client: TestClient
     assert ("มท 0211.6/ว 339", "4.1") in {(c["doc_no"], c["item"]) for c in first["also_in"]}
 
 
+def test_search_lists_relayed_copies_separately_when_asked(client: TestClient) -> None:
+    query = {"query": "ขยายผลศูนย์จัดการกองทุนชุมชน", "k": 10}
+    merged = client.post("/api/search", json=query).json()["hits"]
+    copies = client.post("/api/search", json={**query, "all_copies": True}).json()["hits"]
+    merged_pairs = {(h["doc_no"], h["item"]) for h in merged}
+    copy_pairs = {(h["doc_no"], h["item"]) for h in copies}
+    assert {("นร 0017.2/ว 469", "4.1"), ("มท 0211.6/ว 339", "4.1")} <= copy_pairs
+    assert not {("นร 0017.2/ว 469", "4.1"), ("มท 0211.6/ว 339", "4.1")} <= merged_pairs
+    assert all(not h["also_in"] for h in copies)
+    response = client.post("/api/search", json={**query, "all_copies": "yes"})
+    assert response.status_code == 422
+
+
 def test_search_and_ask_say_why_hits_may_not_answer(client: TestClient) -> None:
     def notes(query: str, **extra: Any) -> list[str]:
         response = client.post("/api/search", json={"query": query, **extra})

@@ -44,8 +44,9 @@ def hit(text: str, **changes: Any) -> Hit:
 
 
 def ask(actions: UiActions, question: str, date_from: str = "", date_to: str = "",
-        issuer: str = ALL_ISSUERS, mode: str = "hybrid", k: float = 5) -> tuple[Any, ...]:
-    return actions.ask(question, date_from, date_to, issuer, mode, k)
+        issuer: str = ALL_ISSUERS, mode: str = "hybrid", k: float = 5,
+        doc_no_prefix: str = "") -> tuple[Any, ...]:
+    return actions.ask(question, date_from, date_to, issuer, doc_no_prefix, mode, k)
 
 
 # ------------------------------------------------------------------- render
@@ -160,6 +161,9 @@ def test_filters_and_issuers(actions: UiActions) -> None:
     _, _, citations, _, _, _ = ask(actions, "การป้องกันและแก้ไขปัญหายาเสพติด",
                                    date_from="2025-01-01", date_to="2025-12-31")
     assert "2568" in citations and "2563" not in citations
+    _, _, citations, passages, _, _ = ask(actions, "ขยายผลศูนย์จัดการกองทุนชุมชน",
+                                          doc_no_prefix="  มท 0211 ", k=10)
+    assert "มท 0211" in citations and "นร 0017.2" not in passages + citations
 
 
 def test_letter_callback(actions: UiActions, searcher: Searcher) -> None:
@@ -173,7 +177,7 @@ def test_no_index_is_a_visible_message(tmp_path: Path) -> None:
     state = ServiceState(ServiceSettings(index_dir=tmp_path / "none", index_retry_seconds=0),
                          embedder=HashEmbedder())
     state.load()
-    status, *_ = UiActions(state).ask("ยาเสพติด", "", "", ALL_ISSUERS, "hybrid", 5)
+    status, *_ = UiActions(state).ask("ยาเสพติด", "", "", ALL_ISSUERS, "", "hybrid", 5)
     assert "msg-error" in status and "circulars index" in status
     assert UiActions(state).issuer_choices().choices[0][0] == ALL_ISSUERS
 

@@ -88,15 +88,16 @@ class UiActions:
             names = []
         return gr.Dropdown(choices=[ALL_ISSUERS, *names], value=ALL_ISSUERS)
 
-    def ask(self, question: str, date_from: str, date_to: str, issuer: str | None, mode: str,
-            k: float) -> AskOutputs:
+    def ask(self, question: str, date_from: str, date_to: str, issuer: str | None,
+            doc_no_prefix: str, mode: str, k: float) -> AskOutputs:
         """status, answer, citations, passages, letter picker, letter view."""
         empty_pick = gr.Dropdown(choices=[], value=None)
         try:
             filters = FiltersIn.model_validate({
                 "date_from": (date_from or "").strip() or None,
                 "date_to": (date_to or "").strip() or None,
-                "issuer": None if issuer in (None, "", ALL_ISSUERS) else issuer})
+                "issuer": None if issuer in (None, "", ALL_ISSUERS) else issuer,
+                "doc_no_prefix": (doc_no_prefix or "").strip() or None})
             searcher = self.state.searcher()
             generator, notes = self.state.generator_for(None)
             result = answer(searcher, question or "", k=max(1, min(int(k), MAX_K)),
@@ -165,6 +166,8 @@ def build_ui(state: ServiceState) -> gr.Blocks:
                 issuer = gr.Dropdown(label="ส่วนราชการเจ้าของหนังสือ", choices=[ALL_ISSUERS],
                                      value=ALL_ISSUERS, allow_custom_value=True,
                                      elem_id="issuer")
+                doc_no_prefix = gr.Textbox(label="เลขที่หนังสือขึ้นต้นด้วย",
+                                           placeholder="มท 0211", elem_id="doc-no-prefix")
             with gr.Row():
                 mode = gr.Radio(label="วิธีค้นหา", choices=MODES, value="hybrid",
                                 elem_id="mode")
@@ -180,7 +183,7 @@ def build_ui(state: ServiceState) -> gr.Blocks:
                 letter_pick = gr.Dropdown(label="ข้อความอ้างอิงที่จะแสดง", choices=[],
                                           elem_id="letter-pick")
                 letter_box = gr.HTML(elem_id="letter")
-        inputs = [question, date_from, date_to, issuer, mode, k]
+        inputs = [question, date_from, date_to, issuer, doc_no_prefix, mode, k]
         outputs = [status, answer_box, citations_box, passages_box, letter_pick, letter_box]
         # Off Gradio's queue: through it, about half of the first presses after a page
         # load stayed pending for good (6 of 12 fresh pages, headless Chromium, Gradio
