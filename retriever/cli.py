@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from circulars.arguments import MAX_K, iso_date, passage_count
+from circulars.arguments import MAX_K, add_filter_flags, passage_count
 from circulars.models import Hit
 from indexer.thai_dates import thai_date
 from retriever.notes import query_notes
@@ -41,11 +41,7 @@ def add_search_parser(sub: Any, common: Any) -> None:
     p.add_argument("--json", action="store_true", help="print hits as JSON")
     p.add_argument("--queries", help="batch: JSONL file with id and question/query")
     p.add_argument("--out", help="batch: where to write results JSONL (default: stdout)")
-    p.add_argument("--date-from", type=iso_date, help="YYYY-MM-DD (Common Era), inclusive")
-    p.add_argument("--date-to", type=iso_date, help="YYYY-MM-DD (Common Era), inclusive")
-    p.add_argument("--issuer", help="issuing office contains this text")
-    p.add_argument("--doc-no-prefix", help="document number starts with this, e.g. 'มท 0211'")
-    p.add_argument("--source", help="only this source file")
+    add_filter_flags(p)
     p.add_argument("--all-copies", action="store_true",
                    help="list relayed copies of the same directive separately")
 
