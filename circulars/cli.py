@@ -265,7 +265,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     _offline_env()
     parser = build_parser()
     args = parser.parse_args(argv)
-    result: int = args.func(args)
+    try:
+        result: int = args.func(args)
+    except BrokenPipeError:
+        # `circulars search ... --json | head`: the reader has what it wanted. Point
+        # stdout at /dev/null so the interpreter's final flush does not raise again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return 141  # 128 + SIGPIPE, as a shell reports a command a pipe closed on
     return result
 
 

@@ -6,6 +6,7 @@ Thai and an English message before the model loads, and leaves no partial output
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -289,3 +290,21 @@ def test_search_prints_why_hits_may_not_answer(
     assert "หมายเหตุ / note: หนังสือ มท 0211.6/ว 10303 ไม่มีข้อ 99" in err and "has no item 99" in err
     assert run("search", "--index", str(index_dir), QUESTION, "-k", "3") == 0
     assert "note" not in capsys.readouterr().err
+
+
+def test_a_reader_that_stops_early_ends_the_search_quietly(
+        index_dir: Path, fake_model: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`circulars search ... --json | head -1`: exit 141 as a shell reports SIGPIPE, with
+    no traceback, and stdout left pointing somewhere harmless."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    saved = os.dup(1)
+    try:
+        with open(write_end, "w", encoding="utf-8", closefd=True) as closed_pipe:
+            monkeypatch.setattr(sys, "stdout", closed_pipe)
+            os.dup2(write_end, 1)
+            code = run("search", "ยาเสพติด", "--index", str(index_dir), "--json", "-k", "20")
+            assert code == 141
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
