@@ -50,6 +50,7 @@ import re
 from dataclasses import dataclass
 
 from circulars.models import Hit
+from indexer.normalize import index_form
 from indexer.sentences import split_sentences
 from indexer.thai_tokens import tokenize
 from retriever.answer_types import asked_letter_facts
@@ -58,7 +59,7 @@ from retriever.search import OPENING_FACTS, Searcher
 from retriever.terms import WeighedTerms
 from service.letter_facts import letter_facts
 from service.lists import asks_for_list
-from service.relevance import hit_tokens, own_tokens
+from service.relevance import heading_tokens, hit_tokens, own_tokens
 
 MAX_PASSAGES = 5
 MAX_SENTENCES = 3
@@ -74,6 +75,19 @@ ENUMERATION_LEAD_RE = re.compile(r"ดังนี้|ได้แก่|ปร�
 ENUMERATION_END_RE = re.compile(r"(?:ดังนี้|ได้แก่|ประกอบด้วย|คือ|:)\s*$")
 ENUMERATION_CHARS = 300
 ENUMERATION_UNITS = 2
+# Headings above the quoted passage are shown when they add this much of the
+# question's weight to what its quoted sentences carry.
+HEADING_GAIN = 0.1
+HEADING_CHARS = 200
+HEADING_LEAD = "ภายใต้หัวข้อ"
+# "ใครเป็นผู้มอบนโยบาย", "ที่ปรึกษาท่านไหน", "รัฐมนตรีชื่ออะไร" (on the index form).
+ASKS_PERSON_RE = re.compile(r"ใคร|ผู้ใด|ท่าน(?:ไหน|ใด)|ชื่อ(?:ว่า)?\s?(?:อะไร|ใด)")
+# A person's name after a title: "นายภูมิธรรม เวชยชัย", "ผู้ช่วยศาสตราจารย์ พิเชฐ
+# โสวิทยสกุล". นาย starts office titles too (นายก..., นายอำเภอ), so those are excluded.
+PERSON_RE = re.compile(
+    r"(?:นาย(?!ก|อำเภอ|ทะเบียน|ช่าง|ด่าน|ตรวจ|ทหาร|ตำรวจ|แพทย์|จ้าง|ร้อย|พัน|สิบ|หน้า|ประกัน|ทุน)"
+    r"|นางสาว|นาง(?!าน)|พลเอก|พล\.อ\.|ดร\.|ศาสตราจารย์|รองศาสตราจารย์|ผู้ช่วยศาสตราจารย์)"
+    r"\s?[ก-ฮเ-ไ][ก-๛]+\s[ก-ฮเ-ไ][ก-๛]+")
 # Letter facts stated only by the header: an answer asking them quotes the opening alone.
 HEADER_ONLY_FACTS = OPENING_FACTS | {"date"}
 
@@ -173,10 +187,57 @@ def extractive_answer(searcher: Searcher, question: str, hits: list[Hit]) -> tup
         chosen = [s for s in chosen if s.marker == 1]
     markers = sorted({s.marker for s in chosen})
     text = _format(chosen)
+    heading = _heading_line(searcher, question, hits, chosen) if chosen else None
+    if heading is not None:
+        # Right above the lines it heads, which need not be the first.
+        marker, line = heading
+        lines = text.split("\n")
+        at = next(i for i, quoted in enumerate(lines) if quoted.endswith(f"[{marker}]"))
+        text = "\n".join([*lines[:at], line, *lines[at:]])
     if facts:
         # What the question asked of the letter, before the quoted paragraph.
         return f"{quote(facts)} [1]\n{text}" if text else f"{quote(facts)} [1]", [1]
     return text, markers
+
+
+def _heading_line(searcher: Searcher, question: str, hits: list[Hit],
+                  chosen: list[_Sentence]) -> tuple[int, str] | None:
+    """The headings above a quoted passage, as a line of their own, when they carry
+    what the question asks and the quoted sentences do not: a table row's speaker or
+    policy ("ที่ปรึกษาปลัดฯ ท่านไหนพูดเรื่องทฤษฎีใหม่": the name heads the row; "อยู่ใต้
+    หัวข้อนโยบายอะไร": นโยบาย ๓ ไร้ทุกข์). A heading qualifies when it adds at least
+    `HEADING_GAIN` of the question's weight to the quoted sentences, or names a person
+    when the question asks who. The chain is shown from the outermost qualifying
+    heading down, for the first quoted passage (in marker order) that has one: its
+    marker and the line."""
+    terms = searcher.weighed_terms(question)
+    asks_person = ASKS_PERSON_RE.search(index_form(question)) is not None
+    quoted = frozenset().union(*(s.tokens for s in chosen))
+    base = terms.share(quoted)
+    for marker in sorted({s.marker for s in chosen}):
+        parents = hits[marker - 1].parents
+        outermost = next((i for i, parent in enumerate(parents)
+                          if terms.share(quoted | _worded(heading_tokens((parent,)))) - base
+                          >= HEADING_GAIN or (asks_person and PERSON_RE.search(parent))),
+                         None)
+        if outermost is not None:
+            chain = " › ".join(_heading_text(parent) for parent in parents[outermost:])
+            return marker, f"{HEADING_LEAD} {quote(chain)} [{marker}]"
+    return None
+
+
+def _worded(tokens: frozenset[str]) -> frozenset[str]:
+    """Tokens with a letter in them: a heading's item number ("๙.") matches the number
+    a question names ("ว 12505 ข้อ 9") without saying anything it asks."""
+    return frozenset(t for t in tokens if any(ch.isalpha() for ch in t))
+
+
+def _heading_text(parent: str) -> str:
+    """A heading's first sentence unit, at most `HEADING_CHARS` characters: an item's
+    heading is its whole opening paragraph ("๑. การมอบนโยบาย ... ประกอบด้วย")."""
+    units = split_sentences(parent)
+    text = units[0] if units else parent.strip()
+    return text if len(text) <= HEADING_CHARS else text[:HEADING_CHARS].rstrip() + "…"
 
 
 def answering_markers(searcher: Searcher, terms: WeighedTerms, hits: list[Hit]) -> list[int]:

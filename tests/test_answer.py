@@ -36,7 +36,7 @@ from service.answer import (
     relevance,
 )
 from service.citations import item_label, part_label, reference_label
-from service.extractive import answering_markers, extractive_answer
+from service.extractive import HEADING_LEAD, PERSON_RE, answering_markers, extractive_answer
 from service.letter_facts import UNREADABLE_DATE, fact_lines, header_facts
 from service.lists import asks_for_list
 from service.markers import check_markers, has_content, states_not_found
@@ -115,6 +115,38 @@ def test_answer_is_short_thai_and_cites_letter_and_item(searcher: Searcher) -> N
     assert result.citations[0].doc_no == "ขม 0017.2/ว 38028"
     assert result.citations[0].item == "9"
     assert "สิ่งที่ส่งมาด้วย 1" in result.citations[0].label  # the enclosure, not the cover
+
+
+def test_a_heading_that_answers_is_shown_above_its_quoted_lines(searcher: Searcher) -> None:
+    # The advisor's name heads the table rows of his remarks; the row itself names
+    # no one.
+    result = answer_question(searcher, "ที่ปรึกษาปลัดกระทรวงมหาดไทยท่านไหนพูดเรื่องการประยุกต์"
+                                       "ทฤษฎีใหม่ในการพัฒนาชุมชนร่วมกับภาคธุรกิจเอกชน")
+    assert_grounded(result)
+    lines = result.answer.splitlines()
+    heading = next(i for i, line in enumerate(lines) if line.startswith(HEADING_LEAD))
+    assert "พิเชฐ โสวิทยสกุล" in lines[heading]
+    marker = MARKER_RE.findall(lines[heading])[-1]
+    assert lines[heading + 1].endswith(f"[{marker}]")  # the lines it heads come next
+    assert "ทฤษฎีใหม่" in lines[heading + 1]
+
+
+def test_headings_that_add_nothing_asked_are_left_out(searcher: Searcher) -> None:
+    result = answer_question(searcher, "ขยายผลศูนย์จัดการกองทุนชุมชนให้ครอบคลุมพื้นที่ที่มี"
+                                       "ปัญหาหนี้ครัวเรือน")
+    assert result.passages[0].parents  # a table row under its speaker and policy
+    assert HEADING_LEAD not in result.answer
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("การมอบนโยบายของรองนายกรัฐมนตรีและรัฐมนตรีว่าการกระทรวงมหาดไทย (นายภูมิธรรม เวชยชัย)", True),
+    ("ที่ปรึกษาปลัดกระทรวงมหาดไทย ผู้ช่วยศาสตราจารย์ พิเชฐ โสวิทยสกุล", True),
+    ("รองนายกรัฐมนตรี (พลเอก ประวิตร วงษ์สุวรรณ)", True),
+    ("นายอำเภอทุกอำเภอ นายกองค์การบริหารส่วนจังหวัดเชียงใหม่", False),
+    ("ให้นายกรัฐมนตรี และรัฐมนตรีว่าการกระทรวงมหาดไทย", False),
+])
+def test_a_person_is_told_from_an_office_title(text: str, names: bool) -> None:
+    assert (PERSON_RE.search(text) is not None) == names
 
 
 def test_relayed_copies_are_not_repeated(searcher: Searcher) -> None:
