@@ -99,6 +99,8 @@ MONEY_UNIT = "บาท"
 PERCENT = "ร้อยละ"
 _UNIT = "|".join(UNITS)
 _ASKS_UNIT = re.compile(rf"กี่\s?({_UNIT})|({PERCENT})\s?(?:{_HOW_MUCH}|กี่)")
+# "กี่เปอร์เซ็นต์", "กี่ %", "เปอร์เซ็นต์เท่าไร": a percentage asked in everyday words.
+_ASKS_PERCENT = re.compile(rf"กี่\s?(?:เปอร์เซ็น|%)|(?:เปอร์เซ็น(?:ต์)?|%)\s?{_HOW_MUCH}")
 _NUMBER = rf"(?:{_DIGIT}|{_NUMBER_WORDS})"
 # "ปี ๒๕๖๘ วันที่ ๗" is a date, not a count of days; a star rating ("OTOP ๕ ดาว") is not
 # "ดาวน์โหลด".
@@ -118,6 +120,12 @@ _WEEKDAYS = "จันทร์|อังคาร|พุธ|พฤหัสบ�
 STATES_DEADLINE = re.compile(
     rf"(?:ภายใน|ทุก|ก่อน|ไม่เกิน)\s*(?:วัน(?:{_WEEKDAYS})?ที่\s*{_DIGIT}"
     rf"|{_DIGIT}{{1,2}}\s*(?:{_MONTHS}))|ทุกวัน(?:{_WEEKDAYS})")
+
+
+# A one-off due date, not a recurring day ("ทุกวันที่ ๒๐"): it gives a number of days.
+STATES_DUE_DATE = re.compile(
+    rf"(?:ภายใน|ก่อน|ไม่เกิน)\s*(?:วัน(?:{_WEEKDAYS})?ที่\s*{_DIGIT}"
+    rf"|{_DIGIT}{{1,2}}\s*(?:{_MONTHS}))")
 
 
 def asked_day(question: str) -> DayAsked | None:
@@ -247,6 +255,8 @@ def asked_unit(question: str) -> str | None:
     match = _ASKS_UNIT.search(text)
     if match:
         return match.group(1) or match.group(2)
+    if _ASKS_PERCENT.search(text):
+        return PERCENT
     return MONEY_UNIT if ASKS["amount"].search(text) else None
 
 
@@ -261,7 +271,11 @@ def _states_unit_re(unit: str) -> re.Pattern[str]:
 
 
 def states_unit(unit: str, text: str) -> bool:
-    """Whether the text states a number of `unit` ("๗ วัน", "5,000 บาท", "ร้อยละ 80")."""
+    """Whether the text states a number of `unit` ("๗ วัน", "5,000 บาท", "ร้อยละ 80"). A
+    due day ("ภายในวันที่ ๓๑ ตุลาคม ๒๕๖๗") gives a number of days too, counted from the
+    letter's date: "ให้เวลาเบิกจ่ายกี่วัน"."""
+    if unit == "วัน" and STATES_DUE_DATE.search(text):
+        return True
     return _states_unit_re(unit).search(text) is not None
 
 

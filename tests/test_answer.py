@@ -357,6 +357,9 @@ def test_unrelated_questions_are_not_answered(searcher: Searcher, question: str)
     ("ค่าเป้าหมายคะแนน ITA กี่คะแนน", "คะแนน"),
     ("สินค้า OTOP ระดับกี่ดาวขึ้นไป", "ดาว"),
     ("ดอกเบี้ยร้อยละเท่าไร", "ร้อยละ"),  # a percentage, though เบี้ย...เท่าไร reads as money
+    ("งบลงทุนต้องเบิกจ่ายให้ได้กี่เปอร์เซ็นต์", "ร้อยละ"),  # everyday words for ร้อยละ
+    ("ฉีดวัคซีนได้กี่ %", "ร้อยละ"),
+    ("ผลการเบิกจ่ายเปอร์เซ็นต์เท่าไหร่", "ร้อยละ"),
     ("งบประมาณดำเนินการใช้งบจากไหน", None),
     ("ค่าเป้าหมายคะแนน ITA เท่าไร", None),
     ("อัตลักษณ์ท้องถิ่นมีกี่ด้าน", None),  # an enumeration, answered by a list
@@ -374,7 +377,9 @@ def test_passages_stating_a_number_in_a_unit() -> None:
                        ("บาท", "หนึ่งล้านบาท"), ("บาท", "3 ล้านบาท"),
                        ("อำเภอ", "ไม่น้อยกว่า 439 อำเภอ"), ("อัตลักษณ์", "รวม ๘๗๘ อัตลักษณ์"),
                        ("วัน", "ภายใน ๗ วัน"), ("วัน", "ภายในสิบห้าวัน"), ("ร้อยละ", "ร้อยละ ๘๐"),
-                       ("ร้อยละ", "เพิ่มขึ้น 10%"), ("ดาว", "ผลิตภัณฑ์ OTOP ระดับ ๕ ดาว")):
+                       ("ร้อยละ", "เพิ่มขึ้น 10%"), ("ดาว", "ผลิตภัณฑ์ OTOP ระดับ ๕ ดาว"),
+                       # A due day gives the days left, counted from the letter's date.
+                       ("วัน", "ให้แล้วเสร็จภายในวันที่ ๓๑ ตุลาคม ๒๕๖๗")):
         assert states_unit(unit, text), (unit, text)
     for unit, text in (("บาท", "งบประมาณของจังหวัด องค์กรปกครองส่วนท้องถิ่น"),
                        ("บาท", "ทุกวันที่ ๒๐ ของเดือน"), ("บาท", "บาทหลวง"),
@@ -391,6 +396,10 @@ def test_passages_stating_a_number_in_a_unit() -> None:
     # the one passage stating days (ว 10303 ข้อ 15: "ภายใน ๑๘๐ วัน") is on licences.
     ("ศูนย์ดำรงธรรมต้องแก้ไขเรื่องร้องเรียนของประชาชนให้เสร็จภายในกี่วัน", "วัน",
      "asks for a number of วัน", "ศูนย์ดำรงธรรมต้องแก้ไขเรื่องร้องเรียนของประชาชนอย่างไร"),
+    # Naming the letter does not answer for it: ข้อ 6.4 sets quarters, no percentage.
+    ("หนังสือ ว 10303 ให้ก่อหนี้ผูกพันงบลงทุนให้ได้กี่เปอร์เซ็นต์ภายในไตรมาสที่ 1", "ร้อยละ",
+     "asks for a number of ร้อยละ",
+     "หนังสือ ว 10303 ให้ก่อหนี้ผูกพันงบลงทุนให้เสร็จภายในไตรมาสไหน"),
 ])
 def test_a_figure_is_answered_only_from_a_passage_stating_one_in_its_unit(
         searcher: Searcher, question: str, unit: str, warning: str,
