@@ -311,6 +311,17 @@ LETTER_FACTS: dict[str, re.Pattern[str]] = {
 }
 
 
+# The summary table a letter encloses ("ตามตารางสรุปข้อสั่งการ ..."), not an area
+# ("ตารางเมตร", "ตารางกิโลเมตร", "ตารางวา").
+ASKS_TABLE = re.compile(r"ตาราง(?!เมตร|กิโล|วา)")
+
+
+def asks_table(question: str) -> bool:
+    """Whether the question points at a table: its rows say more than the items they
+    restate (the responsible agencies, the speaker and policy above them)."""
+    return ASKS_TABLE.search(index_form(question)) is not None
+
+
 def asked_letter_facts(question: str) -> list[str]:
     """The letter facts the question asks for, in `LETTER_FACTS` order (usually none)."""
     text = index_form(question)

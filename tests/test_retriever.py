@@ -16,7 +16,7 @@ from indexer.build import build_index
 from indexer.embedder import Embedder
 from indexer.manifest import IndexMismatch, IndexMissing
 from retriever.addressees import AddresseeNames
-from retriever.answer_types import asked_kinds, states
+from retriever.answer_types import asked_kinds, asks_table, states
 from retriever.letter_names import with_everyday_forms
 from retriever.query import QueryError, find_citation
 from retriever.search import Filters, Searcher, _fuse
@@ -383,6 +383,32 @@ def test_a_date_question_ranks_the_passage_with_the_date(
     # The pure modes stay pure: no prior lists.
     for mode in ("bm25", "dense"):
         assert all("date" not in h.matched_by for h in seed_searcher.search(question, mode=mode))
+
+
+@pytest.mark.parametrize(("question", "table"), [
+    ("ตามตารางสรุปข้อสั่งการ หน่วยงานใดรับผิดชอบ", True),
+    ("ตารางแนบท้าย ว 339 ข้อ 1", True),
+    ("ศูนย์พักพิงต้องมีพื้นที่กี่ตารางเมตร", False),
+    ("พื้นที่ ๕ ตารางกิโลเมตร", False),
+    ("ข้อสั่งการเรื่องหนี้ครัวเรือน หน่วยงานใดรับผิดชอบ", False),
+])
+def test_a_question_pointing_at_a_table(question: str, table: bool) -> None:
+    assert asks_table(question) is table
+
+
+def test_a_question_pointing_at_the_table_gets_its_row_first(
+        seed_searcher: Searcher, monkeypatch: pytest.MonkeyPatch) -> None:
+    # ว 339's body states the directive; the summary table it encloses restates it in a
+    # row, under the minister and policy that gave it, with the agencies responsible.
+    question = "ตารางสรุปข้อสั่งการ ว 339 เรื่องกวาดล้างยาเสพติดเชิงรุกทุกพื้นที่"
+    first = seed_searcher.search(question, k=5)[0]
+    assert (first.doc_no, first.part_index, first.kind, first.item) == (
+        "มท 0211.6/ว 339", 1, "row", "1")
+    assert "table" in first.matched_by
+    with monkeypatch.context() as patch:
+        patch.setattr("retriever.search.asks_table", lambda text: False)
+        without = seed_searcher.search(question, k=5)[0]
+    assert (without.part_index, without.kind) != (1, "row")
 
 
 def test_a_question_for_the_author_ranks_the_passage_naming_it(
