@@ -85,13 +85,23 @@ ENUMERATION_UNITS = 2
 HEADING_GAIN = 0.1
 HEADING_CHARS = 200
 HEADING_LEAD = "ภายใต้หัวข้อ"
-# "ใครเป็นผู้มอบนโยบาย", "ที่ปรึกษาท่านไหน", "รัฐมนตรีชื่ออะไร" (on the index form).
-ASKS_PERSON_RE = re.compile(r"ใคร|ผู้ใด|ท่าน(?:ไหน|ใด)|ชื่อ(?:ว่า)?\s?(?:อะไร|ใด)")
+HEADING_CHAIN_CHARS = 320
+# "ใครเป็นผู้มอบนโยบาย", "ที่ปรึกษาท่านไหน", "รัฐมนตรีชื่ออะไร" (on the index form); a
+# name asked of a thing ("โครงการชื่ออะไร") is not a person asked.
+ASKS_PERSON_RE = re.compile(
+    r"ใคร|ผู้ใด|ท่าน(?:ไหน|ใด)"
+    r"|(?:ผู้|ท่าน|รัฐมนตรี|ปลัด|อธิบดี|ผู้ว่า|นายก|ประธาน|ที่ปรึกษา|หัวหน้า)\S{0,30}?"
+    r"ชื่อ(?:ว่า)?\s?(?:อะไร|ใด)")
 # A person's name after a title: "นายภูมิธรรม เวชยชัย", "ผู้ช่วยศาสตราจารย์ พิเชฐ
-# โสวิทยสกุล". นาย starts office titles too (นายก..., นายอำเภอ), so those are excluded.
+# โสวิทยสกุล", "นายกิตติ ...". Office titles that start with นาย (นายกรัฐมนตรี,
+# นายกเทศมนตรี, นายอำเภอ) are not names; nor is นาย or นาง inside a word (ทนายความ,
+# อำเภอนางรอง).
+_NOT_A_NAME_AFTER_NAI = (r"ก(?:รัฐมนตรี|เทศมนตรี|องค์การ|อบ|สภา|สมาคม|ฯ|\s)|อำเภอ|ทะเบียน|ช่าง"
+                         r"|ด่าน|ตรวจ|ทหาร|ตำรวจ|จ้าง|ร้อย|พัน|สิบ|หน้า|ประกัน|ทุน|ความ")
 PERSON_RE = re.compile(
-    r"(?:นาย(?!ก|อำเภอ|ทะเบียน|ช่าง|ด่าน|ตรวจ|ทหาร|ตำรวจ|แพทย์|จ้าง|ร้อย|พัน|สิบ|หน้า|ประกัน|ทุน)"
-    r"|นางสาว|นาง(?!าน)|พลเอก|พล\.อ\.|ดร\.|ศาสตราจารย์|รองศาสตราจารย์|ผู้ช่วยศาสตราจารย์)"
+    rf"(?<![ก-๛])(?:นาย(?!{_NOT_A_NAME_AFTER_NAI})|นางสาว|นาง(?!าน)|นพ\.|พญ\.|ดร\."
+    r"|พลเอก|พล\.อ\.|พลตำรวจเอก|พล\.ต\.อ\.|ว่าที่ร้อยตรี"
+    r"|ศาสตราจารย์|รองศาสตราจารย์|ผู้ช่วยศาสตราจารย์|ศ\.|รศ\.|ผศ\.)"
     r"\s?[ก-ฮเ-ไ][ก-๛]+\s[ก-ฮเ-ไ][ก-๛]+")
 # Letter facts stated only by the header: an answer asking them quotes the opening alone.
 HEADER_ONLY_FACTS = OPENING_FACTS | {"date"}
@@ -219,14 +229,17 @@ def _heading_line(searcher: Searcher, question: str, hits: list[Hit],
     asks_person = ASKS_PERSON_RE.search(index_form(question)) is not None
     quoted = frozenset().union(*(s.tokens for s in chosen))
     base = terms.share(quoted)
+    # A person asked and already named in the quoted lines needs no heading for it.
+    person_asked = asks_person and not any(PERSON_RE.search(s.text) for s in chosen)
     for marker in sorted({s.marker for s in chosen}):
         parents = hits[marker - 1].parents
         outermost = next((i for i, parent in enumerate(parents)
                           if terms.share(quoted | _worded(heading_tokens((parent,)))) - base
-                          >= HEADING_GAIN or (asks_person and PERSON_RE.search(parent))),
+                          >= HEADING_GAIN or (person_asked and PERSON_RE.search(parent))),
                          None)
         if outermost is not None:
-            chain = " › ".join(_heading_text(parent) for parent in parents[outermost:])
+            chain = _cut(" › ".join(_heading_text(parent) for parent in parents[outermost:]),
+                         HEADING_CHAIN_CHARS)
             return marker, f"{HEADING_LEAD} {quote(chain)} [{marker}]"
     return None
 
@@ -242,7 +255,16 @@ def _heading_text(parent: str) -> str:
     heading is its whole opening paragraph ("๑. การมอบนโยบาย ... ประกอบด้วย")."""
     units = split_sentences(parent)
     text = units[0] if units else parent.strip()
-    return text if len(text) <= HEADING_CHARS else text[:HEADING_CHARS].rstrip() + "…"
+    return _cut(text, HEADING_CHARS)
+
+
+def _cut(text: str, limit: int) -> str:
+    """`text` up to `limit` characters, cut at a space (a Thai word or a leading vowel
+    cut in half reads as a typo)."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    return (head.rsplit(" ", 1)[0] if " " in head else head).rstrip() + "…"
 
 
 def answering_markers(searcher: Searcher, terms: WeighedTerms, hits: list[Hit]) -> list[int]:

@@ -11,6 +11,7 @@ import pytest
 
 from circulars.models import Hit
 from indexer.build import build_index
+from indexer.normalize import index_form
 from indexer.sentences import split_sentences
 from retriever.answer_types import (
     answer_requirements,
@@ -36,7 +37,13 @@ from service.answer import (
     relevance,
 )
 from service.citations import item_label, part_label, reference_label
-from service.extractive import HEADING_LEAD, PERSON_RE, answering_markers, extractive_answer
+from service.extractive import (
+    ASKS_PERSON_RE,
+    HEADING_LEAD,
+    PERSON_RE,
+    answering_markers,
+    extractive_answer,
+)
 from service.letter_facts import UNREADABLE_DATE, fact_lines, header_facts
 from service.lists import asks_for_list
 from service.markers import check_markers, has_content, states_not_found
@@ -142,11 +149,27 @@ def test_headings_that_add_nothing_asked_are_left_out(searcher: Searcher) -> Non
     ("การมอบนโยบายของรองนายกรัฐมนตรีและรัฐมนตรีว่าการกระทรวงมหาดไทย (นายภูมิธรรม เวชยชัย)", True),
     ("ที่ปรึกษาปลัดกระทรวงมหาดไทย ผู้ช่วยศาสตราจารย์ พิเชฐ โสวิทยสกุล", True),
     ("รองนายกรัฐมนตรี (พลเอก ประวิตร วงษ์สุวรรณ)", True),
+    ("ผู้ประสานงาน นายกิตติ ใจดี โทร ๐๘๑", True),  # a first name starting with ก
+    ("นพ. สมชาย ใจดี", True),
     ("นายอำเภอทุกอำเภอ นายกองค์การบริหารส่วนจังหวัดเชียงใหม่", False),
     ("ให้นายกรัฐมนตรี และรัฐมนตรีว่าการกระทรวงมหาดไทย", False),
+    ("นายกฯ มอบนโยบาย ให้ทุกจังหวัด", False),
+    ("จัดหาทนายความ อาสาช่วยเหลือประชาชน", False),
+    ("อำเภอนางรอง จังหวัดบุรีรัมย์", False),
 ])
 def test_a_person_is_told_from_an_office_title(text: str, names: bool) -> None:
     assert (PERSON_RE.search(text) is not None) == names
+
+
+@pytest.mark.parametrize(("question", "asked"), [
+    ("ใครเป็นผู้มอบนโยบาย", True),
+    ("ที่ปรึกษาปลัดฯ ท่านไหนพูดเรื่องนี้", True),
+    ("รัฐมนตรีที่มอบนโยบายชื่ออะไร", True),
+    ("โครงการนี้ชื่ออะไร", False),
+    ("แอปพลิเคชันที่ใช้รายงานชื่อว่าอะไร", False),
+])
+def test_a_person_asked_for(question: str, asked: bool) -> None:
+    assert (ASKS_PERSON_RE.search(index_form(question)) is not None) == asked
 
 
 def test_relayed_copies_are_not_repeated(searcher: Searcher) -> None:
@@ -360,6 +383,8 @@ def test_unrelated_questions_are_not_answered(searcher: Searcher, question: str)
     ("งบลงทุนต้องเบิกจ่ายให้ได้กี่เปอร์เซ็นต์", "ร้อยละ"),  # everyday words for ร้อยละ
     ("ฉีดวัคซีนได้กี่ %", "ร้อยละ"),
     ("ผลการเบิกจ่ายเปอร์เซ็นต์เท่าไหร่", "ร้อยละ"),
+    ("ฉีดเข็มสองได้กี่เปอร์เซนต์", "ร้อยละ"),
+    ("ต้องเบิกจ่ายกี่เปอเซ็นต์", "ร้อยละ"),
     ("งบประมาณดำเนินการใช้งบจากไหน", None),
     ("ค่าเป้าหมายคะแนน ITA เท่าไร", None),
     ("อัตลักษณ์ท้องถิ่นมีกี่ด้าน", None),  # an enumeration, answered by a list
@@ -377,7 +402,8 @@ def test_passages_stating_a_number_in_a_unit() -> None:
                        ("บาท", "หนึ่งล้านบาท"), ("บาท", "3 ล้านบาท"),
                        ("อำเภอ", "ไม่น้อยกว่า 439 อำเภอ"), ("อัตลักษณ์", "รวม ๘๗๘ อัตลักษณ์"),
                        ("วัน", "ภายใน ๗ วัน"), ("วัน", "ภายในสิบห้าวัน"), ("ร้อยละ", "ร้อยละ ๘๐"),
-                       ("ร้อยละ", "เพิ่มขึ้น 10%"), ("ดาว", "ผลิตภัณฑ์ OTOP ระดับ ๕ ดาว"),
+                       ("ร้อยละ", "เพิ่มขึ้น 10%"), ("ร้อยละ", "ได้ 80 เปอร์เซนต์"),
+                       ("ดาว", "ผลิตภัณฑ์ OTOP ระดับ ๕ ดาว"),
                        # A due day gives the days left, counted from the letter's date.
                        ("วัน", "ให้แล้วเสร็จภายในวันที่ ๓๑ ตุลาคม ๒๕๖๗")):
         assert states_unit(unit, text), (unit, text)
@@ -419,6 +445,18 @@ def test_a_figure_is_answered_only_from_a_passage_stating_one_in_its_unit(
     assert warning in result.warnings[-1]
     if without_the_figure:  # asked without the figure, the same passages answer it
         assert not answer_question(searcher, without_the_figure).not_found
+
+
+def test_a_figure_asked_of_a_named_letter_needs_a_passage_stating_it(
+        searcher: Searcher) -> None:
+    # ว 10303 is found by its number, but none of its top passages states money.
+    question = "หนังสือ ว 10303 วงเงินเท่าไร"
+    hits = searcher.search(question, k=5)
+    assert hits and all("citation" in hit.matched_by for hit in hits)
+    assert relevance(searcher, question, hits) == 0.0
+    # Asked of the letter itself as well, its header answers that part.
+    question = "หนังสือ ว 10303 อ้างถึงหนังสือฉบับใด วงเงินเท่าไร"
+    assert relevance(searcher, question, searcher.search(question, k=5)) == 1.0
 
 
 @pytest.mark.parametrize(("question", "facts"), [
