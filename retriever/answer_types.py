@@ -99,8 +99,10 @@ MONEY_UNIT = "บาท"
 PERCENT = "ร้อยละ"
 _UNIT = "|".join(UNITS)
 _ASKS_UNIT = re.compile(rf"กี่\s?({_UNIT})|({PERCENT})\s?(?:{_HOW_MUCH}|กี่)")
-# "กี่เปอร์เซ็นต์", "กี่ %", "เปอร์เซ็นต์เท่าไร": a percentage asked in everyday words.
-_ASKS_PERCENT = re.compile(rf"กี่\s?(?:เปอร์เซ็น|%)|(?:เปอร์เซ็น(?:ต์)?|%)\s?{_HOW_MUCH}")
+# "กี่เปอร์เซ็นต์", "กี่ %", "เปอร์เซ็นต์เท่าไร": a percentage asked in everyday words,
+# spelt as people spell it (เปอร์เซนต์, เปอร์เซ็นท์, เปอเซ็นต์).
+_PERCENT_WORD = r"เปอ(?:ร์)?เซ็?น(?:ต์|ท์)?"
+_ASKS_PERCENT = re.compile(rf"กี่\s?(?:{_PERCENT_WORD}|%)|(?:{_PERCENT_WORD}|%)\s?{_HOW_MUCH}")
 _NUMBER = rf"(?:{_DIGIT}|{_NUMBER_WORDS})"
 # "ปี ๒๕๖๘ วันที่ ๗" is a date, not a count of days; a star rating ("OTOP ๕ ดาว") is not
 # "ดาวน์โหลด".
@@ -265,7 +267,7 @@ def _states_unit_re(unit: str) -> re.Pattern[str]:
     if unit == MONEY_UNIT:
         return STATES["amount"]
     if unit == PERCENT:
-        return re.compile(rf"{PERCENT}\s*{_NUMBER}|{_NUMBER}\s*(?:%|เปอร์เซ็นต์)")
+        return re.compile(rf"{PERCENT}\s*{_NUMBER}|{_NUMBER}\s*(?:%|{_PERCENT_WORD})")
     return re.compile(rf"{_NUMBER}\s*(?:ล้าน|แสน|หมื่น|พัน)?\s*{re.escape(unit)}"
                       f"{_UNIT_AFTER.get(unit, '')}")
 

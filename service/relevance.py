@@ -84,7 +84,7 @@ from circulars.models import Hit
 from indexer.embedder import SHORT_BATCH
 from indexer.sentences import split_sentences
 from indexer.thai_tokens import tokenize
-from retriever.answer_types import Requirement, answer_requirements
+from retriever.answer_types import Requirement, answer_requirements, asked_letter_facts
 from retriever.query import validate_query
 from retriever.search import Searcher
 from retriever.terms import question_terms
@@ -135,7 +135,10 @@ def relevance(searcher: Searcher, question: str, hits: list[Hit],
     if not hits:
         return 0.0
     candidates, _ = meeting_requirements(question, hits[:RELEVANCE_DEPTH])
-    if any("citation" in hit.matched_by for hit in candidates):
+    # A question about a named letter itself ("ว 10303 ส่งถึงจังหวัดใดบ้าง") is answered
+    # by its header, which the passage text the requirements read does not hold.
+    cited_from = hits[:RELEVANCE_DEPTH] if asked_letter_facts(question) else candidates
+    if any("citation" in hit.matched_by for hit in cited_from):
         return 1.0
     terms = question_terms(question)
     if not terms or not candidates:
