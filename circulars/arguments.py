@@ -7,9 +7,16 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import re
+from functools import partial
 
 MAX_K = 50  # the most passages a search or an answer returns, in the API and the CLI
 _ISO_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+# The longest filter texts the API takes (`service.schemas.FiltersIn`).
+MAX_ISSUER_CHARS = 200
+MAX_DOC_NO_PREFIX_CHARS = 100
+MAX_SOURCE_CHARS = 300
 
 
 def add_filter_flags(parser: argparse.ArgumentParser) -> None:
@@ -17,10 +24,23 @@ def add_filter_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--date-from", type=iso_date,
                         help="YYYY-MM-DD (Common Era), inclusive")
     parser.add_argument("--date-to", type=iso_date, help="YYYY-MM-DD (Common Era), inclusive")
-    parser.add_argument("--issuer", help="issuing office contains this text")
-    parser.add_argument("--doc-no-prefix",
+    parser.add_argument("--issuer", type=partial(filter_text, MAX_ISSUER_CHARS),
+                        help="issuing office contains this text")
+    parser.add_argument("--doc-no-prefix", type=partial(filter_text, MAX_DOC_NO_PREFIX_CHARS),
                         help="document number starts with this, e.g. 'มท 0211'")
-    parser.add_argument("--source", help="only this source file")
+    parser.add_argument("--source", type=partial(filter_text, MAX_SOURCE_CHARS),
+                        help="only this source file")
+
+
+def filter_text(limit: int, text: str) -> str | None:
+    """A filter's text as the API takes it: trimmed (blank is no filter), at most
+    `limit` characters."""
+    value = text.strip()
+    if len(value) > limit:
+        raise argparse.ArgumentTypeError(
+            f"ตัวกรองยาวเกิน {limit} ตัวอักษร (ได้ {len(value)}) / "
+            f"a filter may be at most {limit} characters (got {len(value)})")
+    return value or None
 
 
 def passage_count(text: str) -> int:

@@ -13,7 +13,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
 
-from circulars.arguments import MAX_K
+from circulars.arguments import (
+    MAX_DOC_NO_PREFIX_CHARS,
+    MAX_ISSUER_CHARS,
+    MAX_K,
+    MAX_SOURCE_CHARS,
+)
 from circulars.models import Answer, Chunk, Citation, Hit, Letter
 from indexer.thai_dates import thai_date
 from retriever.search import Filters
@@ -29,9 +34,11 @@ class _Strict(BaseModel):
 class FiltersIn(_Strict):
     date_from: dt.date | None = Field(None, description="ISO date, inclusive")
     date_to: dt.date | None = Field(None, description="ISO date, inclusive")
-    issuer: str | None = Field(None, max_length=200, description="issuing office contains")
-    doc_no_prefix: str | None = Field(None, max_length=100, description="e.g. 'มท 0211'")
-    source: str | None = Field(None, max_length=300, description="source file name")
+    issuer: str | None = Field(None, max_length=MAX_ISSUER_CHARS,
+                               description="issuing office contains")
+    doc_no_prefix: str | None = Field(None, max_length=MAX_DOC_NO_PREFIX_CHARS,
+                                      description="e.g. 'มท 0211'")
+    source: str | None = Field(None, max_length=MAX_SOURCE_CHARS, description="source file name")
 
     @model_validator(mode="after")
     def _ordered(self) -> FiltersIn:

@@ -194,6 +194,22 @@ def test_bad_dates_name_the_option_and_format(capsys: pytest.CaptureFixture[str]
     assert "month must be" not in err
 
 
+@pytest.mark.parametrize(("command", "flag", "limit"), [
+    ("search", "--issuer", 200), ("ask", "--doc-no-prefix", 100), ("search", "--source", 300)])
+def test_over_long_filters_are_refused_as_the_api_refuses_them(
+        capsys: pytest.CaptureFixture[str], command: str, flag: str, limit: int,
+        no_model: None) -> None:
+    err = refused(capsys, command, QUESTION, flag, "ก" * (limit + 1))
+    assert flag in err and f"at most {limit} characters" in err
+
+
+def test_blank_filters_filter_nothing(index_dir: Path, fake_model: None,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("search", QUESTION, "--index", str(index_dir), "--json",
+               "--issuer", "  ", "--doc-no-prefix", " ") == 0
+    assert json.loads(capsys.readouterr().out)
+
+
 def test_reversed_dates_are_refused(capsys: pytest.CaptureFixture[str], no_model: None) -> None:
     err = refused(capsys, "search", QUESTION, "--date-from", "2025-01-01",
                   "--date-to", "2024-01-01")
@@ -292,8 +308,10 @@ def test_search_prints_why_hits_may_not_answer(
     assert "note" not in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("k", ["20", "1"])  # more than the write buffer holds, and less
 def test_a_reader_that_stops_early_ends_the_search_quietly(
-        index_dir: Path, fake_model: None, monkeypatch: pytest.MonkeyPatch) -> None:
+        index_dir: Path, fake_model: None, monkeypatch: pytest.MonkeyPatch,
+        capfd: pytest.CaptureFixture[str], k: str) -> None:
     """`circulars search ... --json | head -1`: exit 141 as a shell reports SIGPIPE, with
     no traceback, and stdout left pointing somewhere harmless."""
     read_end, write_end = os.pipe()
@@ -303,8 +321,10 @@ def test_a_reader_that_stops_early_ends_the_search_quietly(
         with open(write_end, "w", encoding="utf-8", closefd=True) as closed_pipe:
             monkeypatch.setattr(sys, "stdout", closed_pipe)
             os.dup2(write_end, 1)
-            code = run("search", "ยาเสพติด", "--index", str(index_dir), "--json", "-k", "20")
+            code = run("search", "ยาเสพติด", "--index", str(index_dir), "--json", "-k", k)
             assert code == 141
     finally:
         os.dup2(saved, 1)
         os.close(saved)
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "BrokenPipeError" not in err

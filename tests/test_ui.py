@@ -46,7 +46,7 @@ def hit(text: str, **changes: Any) -> Hit:
 def ask(actions: UiActions, question: str, date_from: str = "", date_to: str = "",
         issuer: str = ALL_ISSUERS, mode: str = "hybrid", k: float = 5,
         doc_no_prefix: str = "") -> tuple[Any, ...]:
-    return actions.ask(question, date_from, date_to, issuer, doc_no_prefix, mode, k)
+    return actions.ask(question, date_from, date_to, issuer, mode, k, doc_no_prefix)
 
 
 # ------------------------------------------------------------------- render
@@ -177,7 +177,7 @@ def test_no_index_is_a_visible_message(tmp_path: Path) -> None:
     state = ServiceState(ServiceSettings(index_dir=tmp_path / "none", index_retry_seconds=0),
                          embedder=HashEmbedder())
     state.load()
-    status, *_ = UiActions(state).ask("ยาเสพติด", "", "", ALL_ISSUERS, "", "hybrid", 5)
+    status, *_ = UiActions(state).ask("ยาเสพติด", "", "", ALL_ISSUERS, "hybrid", 5)
     assert "msg-error" in status and "circulars index" in status
     assert UiActions(state).issuer_choices().choices[0][0] == ALL_ISSUERS
 

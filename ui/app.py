@@ -88,8 +88,8 @@ class UiActions:
             names = []
         return gr.Dropdown(choices=[ALL_ISSUERS, *names], value=ALL_ISSUERS)
 
-    def ask(self, question: str, date_from: str, date_to: str, issuer: str | None,
-            doc_no_prefix: str, mode: str, k: float) -> AskOutputs:
+    def ask(self, question: str, date_from: str, date_to: str, issuer: str | None, mode: str,
+            k: float, doc_no_prefix: str = "") -> AskOutputs:
         """status, answer, citations, passages, letter picker, letter view."""
         empty_pick = gr.Dropdown(choices=[], value=None)
         try:
@@ -183,7 +183,8 @@ def build_ui(state: ServiceState) -> gr.Blocks:
                 letter_pick = gr.Dropdown(label="ข้อความอ้างอิงที่จะแสดง", choices=[],
                                           elem_id="letter-pick")
                 letter_box = gr.HTML(elem_id="letter")
-        inputs = [question, date_from, date_to, issuer, doc_no_prefix, mode, k]
+        # New inputs go last: Gradio's /ask endpoint takes them by position.
+        inputs = [question, date_from, date_to, issuer, mode, k, doc_no_prefix]
         outputs = [status, answer_box, citations_box, passages_box, letter_pick, letter_box]
         # Off Gradio's queue: through it, about half of the first presses after a page
         # load stayed pending for good (6 of 12 fresh pages, headless Chromium, Gradio
