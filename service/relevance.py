@@ -135,8 +135,8 @@ def relevance(searcher: Searcher, question: str, hits: list[Hit],
     if not hits:
         return 0.0
     candidates, _ = meeting_requirements(question, hits[:RELEVANCE_DEPTH])
-    # A question about a named letter itself ("ว 10303 ส่งถึงจังหวัดใดบ้าง") is answered
-    # by its header, which the passage text the requirements read does not hold.
+    # A question also about a named letter itself ("ว 10303 อ้างถึงหนังสือฉบับใด ...") is
+    # answered by its header, which the passage text the requirements read does not hold.
     cited_from = hits[:RELEVANCE_DEPTH] if asked_letter_facts(question) else candidates
     if any("citation" in hit.matched_by for hit in cited_from):
         return 1.0

@@ -151,6 +151,7 @@ def test_headings_that_add_nothing_asked_are_left_out(searcher: Searcher) -> Non
     ("รองนายกรัฐมนตรี (พลเอก ประวิตร วงษ์สุวรรณ)", True),
     ("ผู้ประสานงาน นายกิตติ ใจดี โทร ๐๘๑", True),  # a first name starting with ก
     ("นพ. สมชาย ใจดี", True),
+    ("โดยนายอนุทิน ชาญวีรกูล รองนายกรัฐมนตรี", True),  # no space before the title
     ("นายอำเภอทุกอำเภอ นายกองค์การบริหารส่วนจังหวัดเชียงใหม่", False),
     ("ให้นายกรัฐมนตรี และรัฐมนตรีว่าการกระทรวงมหาดไทย", False),
     ("นายกฯ มอบนโยบาย ให้ทุกจังหวัด", False),
