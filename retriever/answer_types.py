@@ -119,15 +119,13 @@ ASKS_DEADLINE = re.compile(r"(?:ภายใน|ทุก|ก่อน)\s?วั
 ASKS_DAY = re.compile(r"วันที่\s?(?:เท่าไ|ใด)|วันไหน|วันใด")
 STATES_DAY = re.compile(rf"วันที่\s*{_DIGIT}|{_DIGIT}{{1,2}}\s*(?:{_MONTHS})")
 _WEEKDAYS = "จันทร์|อังคาร|พุธ|พฤหัสบดี|พฤหัส|ศุกร์|เสาร์|อาทิตย์"
-STATES_DEADLINE = re.compile(
-    rf"(?:ภายใน|ทุก|ก่อน|ไม่เกิน)\s*(?:วัน(?:{_WEEKDAYS})?ที่\s*{_DIGIT}"
-    rf"|{_DIGIT}{{1,2}}\s*(?:{_MONTHS}))|ทุกวัน(?:{_WEEKDAYS})")
+# A day set after its lead word: "วันที่ ๒๐", "วันศุกร์ที่ ๒๐", "๓๑ ตุลาคม".
+_SET_DAY = rf"\s*(?:วัน(?:{_WEEKDAYS})?ที่\s*{_DIGIT}|{_DIGIT}{{1,2}}\s*(?:{_MONTHS}))"
+STATES_DEADLINE = re.compile(rf"(?:ภายใน|ทุก|ก่อน|ไม่เกิน){_SET_DAY}|ทุกวัน(?:{_WEEKDAYS})")
 
 
 # A one-off due date, not a recurring day ("ทุกวันที่ ๒๐"): it gives a number of days.
-STATES_DUE_DATE = re.compile(
-    rf"(?:ภายใน|ก่อน|ไม่เกิน)\s*(?:วัน(?:{_WEEKDAYS})?ที่\s*{_DIGIT}"
-    rf"|{_DIGIT}{{1,2}}\s*(?:{_MONTHS}))")
+STATES_DUE_DATE = re.compile(rf"(?:ภายใน|ก่อน|ไม่เกิน){_SET_DAY}")
 
 
 def asked_day(question: str) -> DayAsked | None:

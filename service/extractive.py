@@ -188,11 +188,12 @@ def extractive_answer(searcher: Searcher, question: str, hits: list[Hit]) -> tup
     `hits` must not be empty.
     """
     named = find_citation(question)
+    terms = searcher.weighed_terms(question)
     if (named is not None and named.item and "citation" in hits[0].matched_by) or (
             "list" in hits[0].matched_by):
         chosen = _quote_item(searcher, hits)
     else:
-        chosen = _best_sentences(searcher, question, hits)
+        chosen = _best_sentences(searcher, question, terms, hits)
     facts = letter_facts(searcher, question, hits)
     if facts and set(asked_letter_facts(question)) <= HEADER_ONLY_FACTS:
         # The header's line answers what was asked of the letter; other passages'
@@ -202,7 +203,7 @@ def extractive_answer(searcher: Searcher, question: str, hits: list[Hit]) -> tup
         chosen = [s for s in chosen if s.marker == 1]
     markers = sorted({s.marker for s in chosen})
     text = _format(chosen)
-    heading = _heading_line(searcher, question, hits, chosen) if chosen else None
+    heading = _heading_line(question, terms, hits, chosen) if chosen else None
     if heading is not None:
         # Right above the lines it heads, which need not be the first.
         marker, line = heading
@@ -215,7 +216,7 @@ def extractive_answer(searcher: Searcher, question: str, hits: list[Hit]) -> tup
     return text, markers
 
 
-def _heading_line(searcher: Searcher, question: str, hits: list[Hit],
+def _heading_line(question: str, terms: WeighedTerms, hits: list[Hit],
                   chosen: list[_Sentence]) -> tuple[int, str] | None:
     """The headings above a quoted passage, as a line of their own, when they carry
     what the question asks and the quoted sentences do not: a table row's speaker or
@@ -225,7 +226,6 @@ def _heading_line(searcher: Searcher, question: str, hits: list[Hit],
     when the question asks who. The chain is shown from the outermost qualifying
     heading down, for the first quoted passage (in marker order) that has one: its
     marker and the line."""
-    terms = searcher.weighed_terms(question)
     asks_person = ASKS_PERSON_RE.search(index_form(question)) is not None
     quoted = frozenset().union(*(s.tokens for s in chosen))
     base = terms.share(quoted)
@@ -286,8 +286,8 @@ def answering_markers(searcher: Searcher, terms: WeighedTerms, hits: list[Hit]) 
             if marker == 1 or share >= shares[0]]
 
 
-def _best_sentences(searcher: Searcher, question: str, hits: list[Hit]) -> list[_Sentence]:
-    terms = searcher.weighed_terms(question)
+def _best_sentences(searcher: Searcher, question: str, terms: WeighedTerms,
+                    hits: list[Hit]) -> list[_Sentence]:
     # Each passage is split (and its units tokenized) once, for scoring, the top
     # passage's fallback and the enumerations carried on.
     units = {marker: _sentences(hits[marker - 1], marker)
