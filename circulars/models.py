@@ -100,7 +100,8 @@ class Hit:
     also_in: list[dict[str, Any]] = field(default_factory=list)
     # Lists that ranked it: "citation", "bm25", "dense"; hybrid priors "sender",
     # "addressee", "date", "amount", "letter" (retriever.search); "list" for the
-    # items of a list an answer gives whole (service.lists).
+    # items of a list an answer gives whole (service.lists); "overview" for the
+    # passages of a letter's outline (service.overview).
     matched_by: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:

@@ -608,6 +608,16 @@ class Searcher:
         citation = find_citation(text)
         return list(self._named.get(citation.letter_key, [])) if citation else []
 
+    def letter_passages(self, letter_id: str, filters: Filters | None = None) -> list[Hit]:
+        """Every chunk of the letter, in reading order, as hits marked "overview"; none
+        when the letter holds no chunk or `filters` leave it out (`service.overview`)."""
+        positions = self._positions.get(letter_id, [])
+        allowed = self.allowed_mask(filters)
+        if not positions or (allowed is not None and not allowed[positions[0]]):
+            return []
+        chunks = self.store.chunks_by_ids([self.ids[i] for i in positions])
+        return [_hit(0, 0.0, chunks[self.ids[i]], ["overview"], []) for i in positions]
+
     def citation_gap(self, citation: Citation) -> Literal["letter", "cited", "item"] | None:
         """What of a cited letter and item the index lacks: "letter" when no letter of
         that number is held ("cited" when held letters cite it: search shows those),

@@ -4,6 +4,9 @@
 
 reads top to bottom:
 
+0. A question about a named letter as a whole ("สรุปหนังสือ ว 10303") is answered with
+   the letter's outline, its passages in place of search hits (`service.overview`);
+   with a generator, the model summarises those passages.
 1. Retrieve the top k passages (hybrid search; relayed copies already merged).
 2. If `relevance()` of the passages is below `min_score` (default
    `DEFAULT_MIN_SCORE`), answer `NOT_FOUND_TEXT` with `not_found=True` and no
@@ -64,6 +67,7 @@ from service.generators import DEFAULT_TIMEOUT, Generator
 from service.letter_facts import header_facts
 from service.lists import list_passages
 from service.markers import check_markers, has_content, states_not_found
+from service.overview import Overview, letter_overview
 from service.prompt import NOT_FOUND_TEXT, build_prompt
 from service.relevance import excluding_requirements, relevance
 
@@ -88,8 +92,11 @@ def answer(searcher: Searcher, question: str, *, k: int = 5, filters: Filters | 
            mode: str = "hybrid", notes: Sequence[str] = ()) -> Answer:
     """`answer_question` with the retrieval mode (the UI's power-user setting) and the
     caller's `notes` (warnings it already has) as well."""
-    hits = searcher.search(question, k=k, mode=mode, filters=filters)
     notes = [*notes, *query_notes(searcher, question, filters)]
+    overview = letter_overview(searcher, question, filters)
+    if overview is not None:
+        return _overview_answer(searcher, question, overview, generator, notes)
+    hits = searcher.search(question, k=k, mode=mode, filters=filters)
     threshold = DEFAULT_MIN_SCORE if min_score is None else min_score
     score = relevance(searcher, question, hits, enough=threshold)
     if not hits or score < threshold:
@@ -105,6 +112,21 @@ def answer(searcher: Searcher, question: str, *, k: int = 5, filters: Filters | 
     text, markers = extractive_answer(searcher, question, hits)
     return Answer(question, text, [citation_for(m, hits[m - 1]) for m in markers], hits,
                   EXTRACTIVE, warnings=warnings)
+
+
+def _overview_answer(searcher: Searcher, question: str, overview: Overview,
+                     generator: Generator | None, notes: list[str]) -> Answer:
+    """The outline of the letter the question names; a generator, when there is one,
+    summarises the outline's passages instead."""
+    warnings = list(notes)
+    if generator is not None:
+        generated = _generated(generator, question, overview.passages,
+                               header_facts(searcher, overview.passages), warnings)
+        if generated is not None:
+            return generated
+    citations = [citation_for(m, overview.passages[m - 1]) for m in overview.markers]
+    return Answer(question, overview.text, citations, overview.passages, EXTRACTIVE,
+                  warnings=warnings)
 
 
 def _not_relevant_note(question: str, hits: list[Hit], score: float,

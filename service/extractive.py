@@ -238,7 +238,7 @@ def _heading_line(question: str, terms: WeighedTerms, hits: list[Hit],
                           >= HEADING_GAIN or (person_asked and PERSON_RE.search(parent))),
                          None)
         if outermost is not None:
-            chain = _cut(" › ".join(_heading_text(parent) for parent in parents[outermost:]),
+            chain = cut(" › ".join(_heading_text(parent) for parent in parents[outermost:]),
                          HEADING_CHAIN_CHARS)
             return marker, f"{HEADING_LEAD} {quote(chain)} [{marker}]"
     return None
@@ -255,10 +255,10 @@ def _heading_text(parent: str) -> str:
     heading is its whole opening paragraph ("๑. การมอบนโยบาย ... ประกอบด้วย")."""
     units = split_sentences(parent)
     text = units[0] if units else parent.strip()
-    return _cut(text, HEADING_CHARS)
+    return cut(text, HEADING_CHARS)
 
 
-def _cut(text: str, limit: int) -> str:
+def cut(text: str, limit: int) -> str:
     """`text` up to `limit` characters, cut at a space (a Thai word or a leading vowel
     cut in half reads as a typo)."""
     if len(text) <= limit:

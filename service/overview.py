@@ -1,0 +1,204 @@
+"""A letter's outline, for questions that ask what a named letter says as a whole.
+
+"สรุปหนังสือ ว 10303 ให้หน่อย", "ว ๓๓๙ มีสาระสำคัญอย่างไร", "บันทึก 19355 มีเนื้อหาอะไร
+บ้าง", "มท 0211.6/ว 10303 มีกี่ข้อ": the question names a letter and nothing of it but
+the letter itself. Search ranks one item of it first (the citation lookup finds no item
+to put first), and the answer then quoted that item, as if the letter said one thing.
+An official asking this wants the letter's outline:
+
+    หนังสือที่ มท ๐๒๑๑.๖/ว ๑๐๓๐๓ ลงวันที่ ๒๔ ตุลาคม ๒๕๖๗ จาก กระทรวงมหาดไทย เรื่อง ... [1]
+    ตามที่กระทรวงมหาดไทยได้จัดการประชุม ... [1]
+    เนื้อหา 15 ข้อ:
+    ๑. ... [2]
+    ...
+    สิ่งที่ส่งมาด้วย: แนวทางการส่งเสริม ... (10 ข้อ) [17]
+
+The opening paragraphs' first sentences, then the first line of each top-level item
+or table row, each citing its passage. A letter whose body has no items (a cover
+letter, a memo forwarding a summary table) lists its enclosures' items instead;
+otherwise each enclosure is one line with its count.
+
+A question is an overview question when it names a letter the index holds, no item,
+no fact of the letter's header (`retriever.answer_types.LETTER_FACTS`: those have
+their own line) and no kind of answer (an amount, a deadline), and every content word
+left is a word of asking for an overview (`OVERVIEW_WORDS`), part of the letter's
+number, or a word of its subject or issuer ("หนังสือจังหวัดชัยภูมิ ว 3053 สั่งอะไรบ้าง").
+"ว 10303 เรื่องน้ำท่วมว่าอย่างไร" asks about one topic of the letter, which search
+answers better.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from circulars.models import Hit, Letter
+from indexer.normalize import index_form
+from indexer.sentences import split_sentences
+from indexer.thai_dates import DATE_PATTERN
+from indexer.thai_tokens import tokenize
+from retriever.answer_types import asked_kinds, asked_letter_facts
+from retriever.query import find_citation
+from retriever.search import Filters, Searcher
+from retriever.terms import question_terms
+from service.extractive import cut, quote
+from service.letter_facts import fact_lines
+
+MAX_LETTERS = 3  # a running number several held letters share
+MAX_LISTED = 15  # items listed per part; the rest are counted
+OPENING_PARAGRAPHS = 2
+LINE_CHARS = 160
+OPENING_CHARS = 260
+OVERVIEW_KIND = "overview"
+
+OVERVIEW_WORDS = frozenset({
+    "สรุป", "สาระสำคัญ", "สาระ", "สำคัญ", "ใจความ", "เนื้อหา", "รายละเอียด", "ภาพรวม",
+    "โดยย่อ", "ย่อ", "คร่าวๆ", "คร่าว", "ๆ", "สั้นๆ", "สั้น", "หนังสือ", "หนังสือเวียน",
+    "เวียน", "บันทึก", "บันทึกข้อความ", "ฉบับ", "ฉบับนี้", "นี้", "ว่าด้วย", "เกี่ยวกับ",
+    "ข้อสั่งการ", "สั่งการ", "สั่ง", "ประเด็น", "หัวข้อ", "แจ้ง", "กล่าว", "ระบุ", "เขียน",
+    "บอก", "อธิบาย", "ขอ", "ดู", "ช่วย", "หน่อย", "ทั้งหมด", "ไว้", "อยาก", "ทราบ", "รู้",
+    "ขอทราบ", "เลขที่", "ที่", "ฉบับที่", "ด้วย", "นั้น", "ดังกล่าว", "ใจความสำคัญ",
+    "พูดถึง", "พูด", "ถึง", "ขอให้", "แบบ", "โดยสรุป", "อ่าน", "ฟัง", "ข้อความ", "ทั้ง",
+})
+# A date given after the number names the letter ("ว 10303 ลงวันที่ 24 ต.ค. 67"); it
+# does not ask for one.
+_STATED_DATE_RE = re.compile(rf"(?:ลง)?(?:วันที่|เมื่อ)?\s*{DATE_PATTERN}")
+# Every token of a document number: its prefix ("มท", "ขย"), ว, digits, slashes.
+_NUMBER_PART_RE = re.compile(r"^[0-9./()ว-]+$|^[ก-ฮ]{1,3}$")
+_CLOSING_RE = re.compile(r"^\s*จึง(?:เรียน|แจ้ง)")
+_TOP_ITEM_RE = re.compile(r"^\d+$")
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The outline's text with [n] markers, the passages they name, and the markers used."""
+
+    text: str
+    passages: list[Hit]
+    markers: list[int]
+
+
+def letter_overview(searcher: Searcher, question: str,
+                    filters: Filters | None = None) -> Overview | None:
+    """The outline of the letter(s) the question names, or None when the question is
+    not an overview question or no letter it names is held (and allowed by `filters`)."""
+    citation = find_citation(question)
+    text = _STATED_DATE_RE.sub(" ", index_form(question))
+    if citation is None or citation.item or asked_letter_facts(text) or asked_kinds(text):
+        return None
+    letters = [le for le in searcher.letters_numbered(question) if _only_about(text, le)]
+    outlines: list[tuple[Letter, list[Hit]]] = []
+    for letter in letters[:MAX_LETTERS]:
+        passages = searcher.letter_passages(letter.id, filters)
+        if passages:
+            outlines.append((letter, passages))
+    if not outlines:
+        return None
+    lines: list[str] = []
+    shown = _Shown()
+    for letter, passages in outlines:
+        if lines:
+            lines.append("")
+        lines.extend(_outline(letter, passages, shown.marker))
+    ranked = [replace(hit, rank=rank) for rank, hit in enumerate(shown.hits, 1)]
+    return Overview("\n".join(lines), ranked, list(range(1, len(ranked) + 1)))
+
+
+class _Shown:
+    """The passages the outline cites, numbered as first cited."""
+
+    def __init__(self) -> None:
+        self.hits: list[Hit] = []
+        self._markers: dict[str, int] = {}
+
+    def marker(self, hit: Hit) -> int:
+        if hit.chunk_id not in self._markers:
+            self.hits.append(hit)
+            self._markers[hit.chunk_id] = len(self.hits)
+        return self._markers[hit.chunk_id]
+
+
+def _only_about(question: str, letter: Letter) -> bool:
+    """Whether the question's content words all ask for an overview or name the letter."""
+    own = set(tokenize(index_form(" ".join(
+        filter(None, (letter.doc_no, letter.subject, letter.issuer))))))
+    return all(term in OVERVIEW_WORDS or term in own or _NUMBER_PART_RE.match(term)
+               for term in question_terms(question))
+
+
+def _outline(letter: Letter, passages: list[Hit], marker: Callable[[Hit], int]) -> list[str]:
+    """The letter's outline lines, each ending in the marker `marker` gives its passage."""
+    parts: dict[int, list[Hit]] = {}
+    for hit in passages:
+        parts.setdefault(hit.part_index, []).append(hit)
+    body = parts.pop(0, [])
+    lines = [f"{quote(_header(letter))} [{marker(passages[0])}]"]
+    openings = [h for h in body if h.kind == "preamble" and not _CLOSING_RE.match(h.text)]
+    for hit in openings[:OPENING_PARAGRAPHS]:
+        lines.append(f"{quote(_first_sentence(hit.text, OPENING_CHARS))} [{marker(hit)}]")
+    body_units = _units(body)
+    if body_units:
+        lines.extend(_listed("เนื้อหา", body_units, marker))
+    for attached in parts.values():
+        title = attached[0].part
+        units = _units(attached)
+        if body_units or not units:
+            count = f" ({len(units)} ข้อ)" if units else ""
+            lines.append(f"สิ่งที่ส่งมาด้วย: {quote(cut(title, LINE_CHARS))}{count} "
+                         f"[{marker(attached[0])}]")
+        else:
+            lines.extend(_listed(f"สิ่งที่ส่งมาด้วย: {quote(cut(title, LINE_CHARS))}",
+                                 units, marker))
+    return lines
+
+
+def _header(letter: Letter) -> str:
+    """The letter's number and date as `service.letter_facts` states them (an
+    unreadable date flagged), its issuer and its subject."""
+    dated = fact_lines(letter, ["date"])
+    parts = dated[:1] or [f"หนังสือที่ {letter.doc_no_raw}" if letter.doc_no_raw
+                          else "หนังสือฉบับนี้"]
+    if letter.issuer:
+        parts.append(f"จาก {letter.issuer}")
+    if letter.subject:
+        parts.append(f"เรื่อง {letter.subject}")
+    return " ".join(" ".join(parts).split())
+
+
+def _units(hits: list[Hit]) -> list[Hit]:
+    """A part's top-level items and its table rows, each once (a long item split at
+    sentences is one unit), in reading order."""
+    units: list[Hit] = []
+    seen: set[str] = set()
+    for hit in hits:
+        top_item = hit.kind == "item" and _TOP_ITEM_RE.match(hit.item.split("#")[0])
+        if (top_item or hit.kind == "row") and hit.item not in seen:
+            seen.add(hit.item)
+            units.append(hit)
+    return units
+
+
+def _listed(label: str, units: list[Hit], marker: Callable[[Hit], int]) -> list[str]:
+    lines = [f"{label} {len(units)} ข้อ:"]
+    for hit in units[:MAX_LISTED]:
+        lines.append(f"{quote(_first_line(hit))} [{marker(hit)}]")
+    if len(units) > MAX_LISTED:
+        lines.append(f"… และอีก {len(units) - MAX_LISTED} ข้อ")
+    return lines
+
+
+def _first_line(hit: Hit) -> str:
+    """An item's heading: its first line, which is the heading when the item has one,
+    at most `LINE_CHARS`. A table row's number sits in a cell of its own, so it is
+    put in front ("3. ...")."""
+    first = " ".join(hit.text.strip().split("\n", 1)[0].split())
+    if hit.kind == "row" and _TOP_ITEM_RE.match(hit.item) and not first[:1].isdigit():
+        first = f"{hit.item}. {first}"
+    return cut(first, LINE_CHARS)
+
+
+def _first_sentence(text: str, limit: int) -> str:
+    units = split_sentences(text)
+    return cut(units[0] if units else " ".join(text.split()), limit)
+
