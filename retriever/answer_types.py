@@ -322,6 +322,25 @@ def asks_table(question: str) -> bool:
     return ASKS_TABLE.search(index_form(question)) is not None
 
 
+# Which letter, not what it says: "หนังสือเวียนฉบับไหนที่อ้าง ...", "อยู่ในหนังสือเลขที่อะไร",
+# "ฉบับใดอ้างถึง ...".
+ASKS_WHICH_LETTER = re.compile(
+    r"(?:หนังสือ(?:เวียน)?|บันทึก(?:ข้อความ)?)\s?(?:ฉบับ\s?)?(?:ไหน|ใด|อะไร)"
+    r"|ฉบับ\s?(?:ไหน|ใด)|เลขที่\s?(?:อะไร|เท่าไ|ใด)")
+
+
+def asks_which_letter(question: str) -> bool:
+    """Whether the question asks which letter says something (its answer names one)."""
+    return ASKS_WHICH_LETTER.search(index_form(question)) is not None
+
+
+def without_which_letter(question: str) -> str:
+    """The question (index form) without the words asking which letter: they say what
+    kind of answer is wanted, not what it is about, and every passage lacks them
+    ("หนังสือเวียนฉบับไหนสั่งเรื่องยาเสพติด" is about ยาเสพติด)."""
+    return ASKS_WHICH_LETTER.sub(" ", index_form(question))
+
+
 def asked_letter_facts(question: str) -> list[str]:
     """The letter facts the question asks for, in `LETTER_FACTS` order (usually none)."""
     text = index_form(question)

@@ -62,7 +62,13 @@ from indexer.sentence_vectors import best_per_chunk, chunk_of
 from indexer.store import Store
 from indexer.thai_tokens import query_tokens, tokenize
 from retriever.addressees import AddresseeNames
-from retriever.answer_types import asked_kinds, asked_letter_facts, asks_table, states
+from retriever.answer_types import (
+    asked_kinds,
+    asked_letter_facts,
+    asks_table,
+    states,
+    without_which_letter,
+)
 from retriever.idf import Idf
 from retriever.query import Citation, find_citation, validate_query
 from retriever.senders import SenderNames
@@ -354,7 +360,10 @@ class Searcher:
         scores: dict[str, dict[str, float]] = {}
         lexical: Future[list[tuple[str, float]]] | None = None
         if mode in ("bm25", "hybrid"):
-            lexical = self._pool.submit(self._bm25_search, text, depth, allowed)
+            # "หนังสือฉบับไหน" asks for a letter; its words would rank passages saying
+            # "หนังสือฉบับนี้" ("รายละเอียดปรากฏตาม QR Code แนบท้ายหนังสือฉบับนี้").
+            lexical = self._pool.submit(self._bm25_search, without_which_letter(text), depth,
+                                        allowed)
         if mode in ("dense", "hybrid"):
             vector = self.query_vector(text)
             found = self._dense_search(vector, depth, allowed)

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from indexer.thai_tokens import INTERROGATIVES, tokenize
+from retriever.answer_types import without_which_letter
 from retriever.idf import Idf
 
 __all__ = ["QUESTION_WORDS", "Alternatives", "Idf", "WeighedTerms", "coverage",
@@ -32,9 +33,10 @@ QUESTION_WORDS = INTERROGATIVES | frozenset({
 
 
 def question_terms(question: str) -> list[str]:
-    """Distinct content tokens of the question, in order."""
+    """Distinct content tokens of the question, in order; not the words asking which
+    letter (`retriever.answer_types.without_which_letter`)."""
     seen: dict[str, None] = {}
-    for token in tokenize(question):
+    for token in tokenize(without_which_letter(question)):
         if token not in QUESTION_WORDS:
             seen.setdefault(token, None)
     return list(seen)

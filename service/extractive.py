@@ -58,11 +58,11 @@ from circulars.models import Hit
 from indexer.normalize import index_form
 from indexer.sentences import split_sentences
 from indexer.thai_tokens import tokenize
-from retriever.answer_types import asked_letter_facts
+from retriever.answer_types import asked_letter_facts, asks_which_letter
 from retriever.query import find_citation
 from retriever.search import OPENING_FACTS, Searcher
 from retriever.terms import WeighedTerms
-from service.letter_facts import letter_facts
+from service.letter_facts import letter_facts, letter_identity
 from service.lists import asks_for_list
 from service.relevance import heading_tokens, hit_tokens, own_tokens
 
@@ -86,6 +86,8 @@ HEADING_GAIN = 0.1
 HEADING_CHARS = 200
 HEADING_LEAD = "ภายใต้หัวข้อ"
 HEADING_CHAIN_CHARS = 320
+MAX_LETTER_LINES = 3  # letters named for a question asking which letter
+MARKER_AT_END_RE = re.compile(r"\[(\d+)\]$")
 # "ใครเป็นผู้มอบนโยบาย", "ที่ปรึกษาท่านไหน", "รัฐมนตรีชื่ออะไร" (on the index form); a
 # name asked of a thing ("โครงการชื่ออะไร") is not a person asked.
 ASKS_PERSON_RE = re.compile(
@@ -210,10 +212,32 @@ def extractive_answer(searcher: Searcher, question: str, hits: list[Hit]) -> tup
         lines = text.split("\n")
         at = next(i for i, quoted in enumerate(lines) if quoted.endswith(f"[{marker}]"))
         text = "\n".join([*lines[:at], line, *lines[at:]])
+    if not facts and asks_which_letter(question):
+        text = _with_letter_lines(searcher, text, hits)
     if facts:
         # What the question asked of the letter, before the quoted paragraph.
         return f"{quote(facts)} [1]\n{text}" if text else f"{quote(facts)} [1]", [1]
     return text, markers
+
+
+def _with_letter_lines(searcher: Searcher, text: str, hits: list[Hit]) -> str:
+    """`text` with a line naming the letter (number, date, issuer, subject) above the
+    first quoted line of each letter it quotes, for a question asking which letter:
+    the quoted sentences rarely say which letter they are from ("หนังสือเวียนฉบับไหนที่
+    อ้างพระราชบัญญัติลักษณะปกครองท้องที่" quoted ว 10303's item 10 without its number)."""
+    lines = text.split("\n")
+    named: set[str] = set()
+    out: list[str] = []
+    for line in lines:
+        found = MARKER_AT_END_RE.search(line)
+        hit = hits[int(found.group(1)) - 1] if found else None
+        if hit is not None and hit.doc_id not in named and len(named) < MAX_LETTER_LINES:
+            named.add(hit.doc_id)
+            letter = searcher.letter(hit.doc_id)
+            if letter is not None and letter.doc_no_raw:
+                out.append(f"{quote(letter_identity(letter))} [{found.group(1)}]")
+        out.append(line)
+    return "\n".join(out)
 
 
 def _heading_line(question: str, terms: WeighedTerms, hits: list[Hit],

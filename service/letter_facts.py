@@ -78,3 +78,16 @@ def header_facts(searcher: Searcher, hits: list[Hit]) -> dict[int, str]:
     every = list(LETTER_FACTS)
     lines = {marker: _opening_facts(searcher, hit, every) for marker, hit in enumerate(hits, 1)}
     return {marker: line for marker, line in lines.items() if line}
+
+
+def letter_identity(letter: Letter) -> str:
+    """The letter as an official names it: number and date as `fact_lines` states them
+    (an unreadable date flagged), issuer and subject."""
+    dated = fact_lines(letter, ["date"])
+    parts = dated[:1] or [f"หนังสือที่ {letter.doc_no_raw}" if letter.doc_no_raw
+                          else "หนังสือฉบับนี้"]
+    if letter.issuer:
+        parts.append(f"จาก {letter.issuer}")
+    if letter.subject:
+        parts.append(f"เรื่อง {letter.subject}")
+    return " ".join(" ".join(parts).split())

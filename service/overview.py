@@ -43,7 +43,7 @@ from retriever.query import find_citation
 from retriever.search import Filters, Searcher
 from retriever.terms import question_terms
 from service.extractive import cut, quote
-from service.letter_facts import fact_lines
+from service.letter_facts import letter_identity
 
 MAX_LETTERS = 3  # a running number several held letters share
 MAX_LISTED = 15  # items listed per part; the rest are counted
@@ -133,7 +133,7 @@ def _outline(letter: Letter, passages: list[Hit], marker: Callable[[Hit], int]) 
     for hit in passages:
         parts.setdefault(hit.part_index, []).append(hit)
     body = parts.pop(0, [])
-    lines = [f"{quote(_header(letter))} [{marker(passages[0])}]"]
+    lines = [f"{quote(letter_identity(letter))} [{marker(passages[0])}]"]
     openings = [h for h in body if h.kind == "preamble" and not _CLOSING_RE.match(h.text)]
     for hit in openings[:OPENING_PARAGRAPHS]:
         lines.append(f"{quote(_first_sentence(hit.text, OPENING_CHARS))} [{marker(hit)}]")
@@ -151,19 +151,6 @@ def _outline(letter: Letter, passages: list[Hit], marker: Callable[[Hit], int]) 
             lines.extend(_listed(f"สิ่งที่ส่งมาด้วย: {quote(cut(title, LINE_CHARS))}",
                                  units, marker))
     return lines
-
-
-def _header(letter: Letter) -> str:
-    """The letter's number and date as `service.letter_facts` states them (an
-    unreadable date flagged), its issuer and its subject."""
-    dated = fact_lines(letter, ["date"])
-    parts = dated[:1] or [f"หนังสือที่ {letter.doc_no_raw}" if letter.doc_no_raw
-                          else "หนังสือฉบับนี้"]
-    if letter.issuer:
-        parts.append(f"จาก {letter.issuer}")
-    if letter.subject:
-        parts.append(f"เรื่อง {letter.subject}")
-    return " ".join(" ".join(parts).split())
 
 
 def _units(hits: list[Hit]) -> list[Hit]:

@@ -21,6 +21,7 @@ from retriever.answer_types import (
     asked_roles,
     asked_unit,
     asks_provinces,
+    asks_which_letter,
     names_provinces,
     states_day,
     states_rate,
@@ -520,6 +521,37 @@ def test_a_question_about_the_letter_is_answered_from_its_header(searcher: Searc
     # Asked of an item, not of a letter's opening: nothing is added.
     item = answer_question(searcher, "มท 0211.6/ว 10303 ข้อ 3.6 ใครลงนาม")
     assert item.citations[0].item == "3.6" and "ลงนามโดย" not in item.answer
+
+
+@pytest.mark.parametrize(("question", "asks", "terms"), [
+    ("หนังสือเวียนฉบับไหนสั่งเรื่องยาเสพติด", True, ["สั่ง", "ยาเสพติด"]),
+    ("เรื่องผ้าไทยใส่ให้สนุก อยู่ในหนังสือเลขที่อะไร", True, None),
+    ("ฉบับใดอ้างถึงหนังสือ ว 10901", True, None),
+    ("บันทึกฉบับใดอ้างถึงหนังสือ มท 0211.2/16703", True, None),
+    ("หนังสือฉบับนี้เรียนใคร", False, None),
+    ("ต้องมีหนังสือแจ้งกระทรวงล่วงหน้ากี่วัน", False,
+     ["หนังสือ", "แจ้ง", "กระทรวง", "ล่วงหน้า", "วัน"]),
+])
+def test_questions_asking_which_letter(question: str, asks: bool,
+                                       terms: list[str] | None) -> None:
+    assert asks_which_letter(question) is asks
+    if terms is not None:
+        # The asking words ("หนังสือเวียนฉบับไหน") are not what the question is about.
+        assert question_terms(question) == terms
+
+
+def test_an_answer_to_which_letter_names_the_letter(searcher: Searcher) -> None:
+    result = answer_question(
+        searcher, "หนังสือเวียนฉบับไหนที่อ้างพระราชบัญญัติลักษณะปกครองท้องที่ พ.ศ. ๒๔๕๗")
+    assert_grounded(result)
+    lines = result.answer.splitlines()
+    assert lines[0].startswith("หนังสือที่ มท ๐๒๑๑.๖/ว ๑๐๓๐๓ ลงวันที่ ๒๔ ตุลาคม ๒๕๖๗ จาก "
+                               "กระทรวงมหาดไทย เรื่อง ")
+    assert lines[0].endswith("[1]") and "ลักษณะปกครองท้องที่" in lines[1]
+    assert (result.citations[0].doc_no, result.citations[0].item) == ("มท 0211.6/ว 10303", "10")
+    # Asked what an item says, not which letter: no such line.
+    plain = answer_question(searcher, "พระราชบัญญัติลักษณะปกครองท้องที่ พ.ศ. ๒๔๕๗ เกี่ยวกับอะไร")
+    assert not plain.answer.startswith("หนังสือที่")
 
 
 def test_an_item_named_by_number_is_quoted_with_its_sub_items(searcher: Searcher) -> None:

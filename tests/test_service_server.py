@@ -134,6 +134,13 @@ def test_real_model_answers_the_examples(real_index: Path, real_embedder: Any) -
                 doc_no, item), body["citations"]
         body = client.post("/api/ask", json={"question": QUESTIONS[0]}).json()
         assert not body["not_found"] and "น้ำ" in body["answer"]
+        # A letter as a whole: its outline; which letter: the answer names it.
+        body = client.post("/api/ask", json={"question": "สรุปหนังสือ ว 10303 ให้หน่อย"}).json()
+        assert "\nเนื้อหา 15 ข้อ:\n" in body["answer"] and len(body["citations"]) == 17
+        body = client.post("/api/ask",
+                           json={"question": "หนังสือเวียนฉบับไหนสั่งเรื่องยาเสพติด"}).json()
+        assert not body["not_found"]
+        assert body["answer"].startswith("หนังสือที่ มท ๐๒๑๑.๖/ว ๓๓๙ ลงวันที่ ๑๕ สิงหาคม ๒๕๖๘")
         health = client.get("/api/health").json()
         assert health["model"].startswith("multilingual-e5-small")
         assert health["query_runtime"] == "onnx"  # the real model takes the fast query path
