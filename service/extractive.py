@@ -225,17 +225,17 @@ def _with_letter_lines(searcher: Searcher, text: str, hits: list[Hit]) -> str:
     first quoted line of each letter it quotes, for a question asking which letter:
     the quoted sentences rarely say which letter they are from ("หนังสือเวียนฉบับไหนที่
     อ้างพระราชบัญญัติลักษณะปกครองท้องที่" quoted ว 10303's item 10 without its number)."""
-    lines = text.split("\n")
     named: set[str] = set()
     out: list[str] = []
-    for line in lines:
+    for line in text.split("\n"):
         found = MARKER_AT_END_RE.search(line)
-        hit = hits[int(found.group(1)) - 1] if found else None
+        marker = int(found.group(1)) if found else 0
+        hit = hits[marker - 1] if marker else None
         if hit is not None and hit.doc_id not in named and len(named) < MAX_LETTER_LINES:
             named.add(hit.doc_id)
             letter = searcher.letter(hit.doc_id)
             if letter is not None and letter.doc_no_raw:
-                out.append(f"{quote(letter_identity(letter))} [{found.group(1)}]")
+                out.append(f"{quote(letter_identity(letter))} [{marker}]")
         out.append(line)
     return "\n".join(out)
 
