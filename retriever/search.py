@@ -617,15 +617,24 @@ class Searcher:
         citation = find_citation(text)
         return list(self._named.get(citation.letter_key, [])) if citation else []
 
-    def letter_passages(self, letter_id: str, filters: Filters | None = None) -> list[Hit]:
-        """Every chunk of the letter, in reading order, as hits marked "overview"; none
-        when the letter holds no chunk or `filters` leave it out (`service.overview`)."""
-        positions = self._positions.get(letter_id, [])
+    def letter_passages(self, letter_id: str, filters: Filters | None = None,
+                        limit: int | None = None) -> list[Hit]:
+        """The letter's chunks (the first `limit`, or all), in reading order, as hits
+        marked "overview"; none when the letter holds no chunk or `filters` leave it
+        out (`service.overview`, `service.inventory`)."""
+        positions = self._positions.get(letter_id, [])[:limit]
         allowed = self.allowed_mask(filters)
         if not positions or (allowed is not None and not allowed[positions[0]]):
             return []
         chunks = self.store.chunks_by_ids([self.ids[i] for i in positions])
         return [_hit(0, 0.0, chunks[self.ids[i]], ["overview"], []) for i in positions]
+
+    def letters_held(self, filters: Filters | None = None) -> list[Letter]:
+        """The letters with chunks in the index that `filters` allow, in index order."""
+        allowed = self.allowed_mask(filters)
+        return [letter for letter in self._letters.values()
+                if (positions := self._positions.get(letter.id))
+                and (allowed is None or allowed[positions[0]])]
 
     def citation_gap(self, citation: Citation) -> Literal["letter", "cited", "item"] | None:
         """What of a cited letter and item the index lacks: "letter" when no letter of

@@ -5,8 +5,10 @@
 reads top to bottom:
 
 0. A question about a named letter as a whole ("สรุปหนังสือ ว 10303") is answered with
-   the letter's outline, its passages in place of search hits (`service.overview`);
-   with a generator, the model summarises those passages.
+   the letter's outline (`service.overview`), one about which letters are held
+   ("มีหนังสือเวียนอะไรบ้าง", "ฉบับไหนเก่าที่สุด") with the list of them
+   (`service.inventory`): their passages replace search hits, and a generator, when
+   configured, writes the answer from those.
 1. Retrieve the top k passages (hybrid search; relayed copies already merged).
 2. If `relevance()` of the passages is below `min_score` (default
    `DEFAULT_MIN_SCORE`), answer `NOT_FOUND_TEXT` with `not_found=True` and no
@@ -64,10 +66,11 @@ from retriever.search import Filters, Searcher
 from service.citations import citation_for
 from service.extractive import extractive_answer
 from service.generators import DEFAULT_TIMEOUT, Generator
+from service.inventory import letter_inventory
 from service.letter_facts import header_facts
 from service.lists import list_passages
 from service.markers import check_markers, has_content, states_not_found
-from service.overview import Overview, letter_overview
+from service.overview import LetterAnswer, letter_overview
 from service.prompt import NOT_FOUND_TEXT, build_prompt
 from service.relevance import excluding_requirements, relevance
 
@@ -93,9 +96,10 @@ def answer(searcher: Searcher, question: str, *, k: int = 5, filters: Filters | 
     """`answer_question` with the retrieval mode (the UI's power-user setting) and the
     caller's `notes` (warnings it already has) as well."""
     notes = [*notes, *query_notes(searcher, question, filters)]
-    overview = letter_overview(searcher, question, filters)
-    if overview is not None:
-        return _overview_answer(searcher, question, overview, generator, notes)
+    composed = letter_overview(searcher, question, filters) or letter_inventory(
+        searcher, question, filters)
+    if composed is not None:
+        return _letter_answer(searcher, question, composed, generator, notes)
     hits = searcher.search(question, k=k, mode=mode, filters=filters)
     threshold = DEFAULT_MIN_SCORE if min_score is None else min_score
     score = relevance(searcher, question, hits, enough=threshold)
@@ -114,11 +118,15 @@ def answer(searcher: Searcher, question: str, *, k: int = 5, filters: Filters | 
                   EXTRACTIVE, warnings=warnings)
 
 
-def _overview_answer(searcher: Searcher, question: str, overview: Overview,
-                     generator: Generator | None, notes: list[str]) -> Answer:
-    """The outline of the letter the question names; a generator, when there is one,
-    summarises the outline's passages instead."""
+def _letter_answer(searcher: Searcher, question: str, overview: LetterAnswer,
+                   generator: Generator | None, notes: list[str]) -> Answer:
+    """An answer about the letters themselves (a named letter's outline, the letters
+    held); a generator, when there is one, writes it from the same passages instead."""
     warnings = list(notes)
+    if not overview.passages:
+        return Answer(question, NOT_FOUND_TEXT, [], [], EXTRACTIVE, not_found=True, warnings=[
+            *warnings, "ไม่มีหนังสือในระบบที่ตรงกับที่ถาม (ปี ผู้ออกหนังสือ หรือตัวกรอง) / no letter "
+            "in the index matches the question (its year, issuer or filters)"])
     if generator is not None:
         generated = _generated(generator, question, overview.passages,
                                header_facts(searcher, overview.passages), warnings)

@@ -71,8 +71,9 @@ _TOP_ITEM_RE = re.compile(r"^\d+$")
 
 
 @dataclass(frozen=True)
-class Overview:
-    """The outline's text with [n] markers, the passages they name, and the markers used."""
+class LetterAnswer:
+    """An answer composed from the letters' own structure, not from search: its text
+    with [n] markers, the passages they name, and the markers used."""
 
     text: str
     passages: list[Hit]
@@ -80,7 +81,7 @@ class Overview:
 
 
 def letter_overview(searcher: Searcher, question: str,
-                    filters: Filters | None = None) -> Overview | None:
+                    filters: Filters | None = None) -> LetterAnswer | None:
     """The outline of the letter(s) the question names, or None when the question is
     not an overview question or no letter it names is held (and allowed by `filters`)."""
     citation = find_citation(question)
@@ -102,7 +103,7 @@ def letter_overview(searcher: Searcher, question: str,
             lines.append("")
         lines.extend(_outline(letter, passages, shown.marker))
     ranked = [replace(hit, rank=rank) for rank, hit in enumerate(shown.hits, 1)]
-    return Overview("\n".join(lines), ranked, list(range(1, len(ranked) + 1)))
+    return LetterAnswer("\n".join(lines), ranked, list(range(1, len(ranked) + 1)))
 
 
 class _Shown:

@@ -1,5 +1,6 @@
-"""A letter's outline for questions about a named letter as a whole (`service.overview`),
-on the seed index: through `answer_question` and through a real server."""
+"""Answers composed from the letters themselves, on the seed index, through
+`answer_question` and through a real server: a named letter's outline
+(`service.overview`) and the letters held (`service.inventory`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 
 from retriever.search import Filters, Searcher
 from service.answer import answer_question
+from service.inventory import YEAR_RE, letter_inventory, year_span
 from service.overview import letter_overview
 from tests.test_answer import assert_grounded
 from tests.test_service_helpers import build_seed_index, seed_searcher
@@ -101,3 +103,92 @@ def test_the_api_answers_with_the_outline(server: str) -> None:
     cited = [(c["doc_no"], c["item"]) for c in body["citations"]]
     assert [item for _, item in cited if item.isdigit()][:8] == [str(n) for n in range(1, 9)]
     assert len(body["passages"]) == len(body["citations"])
+
+
+# ------------------------------------------------------------------ inventory
+def _listed(answer: str) -> list[str]:
+    """The letter numbers on the answer's lines, Thai digits as printed."""
+    return re.findall(r"^หนังสือที่ (.+?) ลงวันที่", answer, re.M)
+
+
+def test_the_letters_held_are_listed_newest_first(searcher: Searcher) -> None:
+    result = answer_question(searcher, "มีหนังสือเวียนอะไรบ้าง")
+    assert_grounded(result)
+    assert result.answer.startswith("พบหนังสือ 8 ฉบับ (ใหม่ไปเก่า):\n")
+    assert _listed(result.answer) == [
+        "มท ๐๒๑๑.๖/ว ๓๓๙", "ขย ๐๐๒๓.๖/ว ๓๐๕๓", "มท ๐๘๑๐.๖/ว ๑๒๕๐๕", "มท ๐๒๑๑.๖/ว ๑๐๓๐๓",
+        "มท ๐๘๐๑.๒/ว ๕๒", "มท ๐๒๑๑.๒/๑๙๓๕๕", "ขม ๐๐๑๗.๒/ว ๓๘๐๒๘",
+        "นร ๐๐๑๗.๒/ว ๔๖๙"]  # its header date is unreadable: last
+    assert {c.item for c in result.citations} == {"p1"}  # each letter's opening
+
+
+@pytest.mark.parametrize(("question", "letter"), [
+    ("หนังสือล่าสุดคือฉบับไหน", "มท ๐๒๑๑.๖/ว ๓๓๙"),
+    ("ในระบบมีหนังสือฉบับไหนเก่าที่สุด", "ขม ๐๐๑๗.๒/ว ๓๘๐๒๘"),
+])
+def test_the_newest_or_oldest_letter(searcher: Searcher, question: str, letter: str) -> None:
+    result = answer_question(searcher, question)
+    assert_grounded(result)
+    assert _listed(result.answer) == [letter]
+    # A letter whose date the OCR lost cannot be placed; the answer says so.
+    assert "(ไม่นับ 1 ฉบับที่อ่านวันที่ในต้นฉบับไม่ได้)" in result.answer
+
+
+@pytest.mark.parametrize(("question", "letters"), [
+    ("มีหนังสือจากจังหวัดเชียงใหม่อะไรบ้าง", ["ขม ๐๐๑๗.๒/ว ๓๘๐๒๘"]),
+    ("หนังสือของกรมส่งเสริมการปกครองท้องถิ่นมีกี่ฉบับ", ["มท ๐๘๐๑.๒/ว ๕๒"]),
+    ("หนังสือปี 2567 มีอะไรบ้าง",
+     ["ขย ๐๐๒๓.๖/ว ๓๐๕๓", "มท ๐๘๑๐.๖/ว ๑๒๕๐๕", "มท ๐๒๑๑.๖/ว ๑๐๓๐๓"]),
+    ("หนังสือ พ.ศ. ๒๕๖๔ มีกี่ฉบับ", ["มท ๐๒๑๑.๒/๑๙๓๕๕"]),
+    # Fiscal 2568: 1 Oct 2024 - 30 Sep 2025, ว 339 of 15 Aug 2025 included.
+    ("หนังสือปีงบประมาณ 2568 มีฉบับไหนบ้าง",
+     ["มท ๐๒๑๑.๖/ว ๓๓๙", "ขย ๐๐๒๓.๖/ว ๓๐๕๓", "มท ๐๘๑๐.๖/ว ๑๒๕๐๕", "มท ๐๒๑๑.๖/ว ๑๐๓๐๓"]),
+])
+def test_letters_of_an_issuer_or_a_year(searcher: Searcher, question: str,
+                                        letters: list[str]) -> None:
+    result = answer_question(searcher, question)
+    assert_grounded(result)
+    assert result.answer.startswith(f"พบหนังสือ {len(letters)} ฉบับ")
+    assert _listed(result.answer) == letters
+
+
+def test_no_letter_of_the_year_asked_is_a_not_found_answer(searcher: Searcher) -> None:
+    result = answer_question(searcher, "หนังสือปี 2099 มีอะไรบ้าง")
+    assert result.not_found and not result.citations and not result.passages
+    assert any("no letter in the index matches" in w for w in result.warnings)
+
+
+def test_the_callers_filters_apply_to_the_letters_listed(searcher: Searcher) -> None:
+    found = letter_inventory(searcher, "มีหนังสืออะไรบ้าง", Filters(date_from="2025-01-01"))
+    assert found is not None and _listed(found.text) == ["มท ๐๒๑๑.๖/ว ๓๓๙"]
+
+
+@pytest.mark.parametrize("question", [
+    "หนังสือฉบับไหนบ้างที่ปลัดกระทรวงลงนามเอง",  # about their content: search answers
+    "นโยบายสำคัญของกระทรวงมหาดไทยมีอะไรบ้าง",
+    "กระทรวงมหาดไทยสั่งเรื่องอะไรบ้าง",
+    "ผลที่คาดว่าจะได้รับมีอะไรบ้าง",
+])
+def test_questions_that_are_not_about_which_letters_are_held(searcher: Searcher,
+                                                             question: str) -> None:
+    assert letter_inventory(searcher, question) is None
+
+
+@pytest.mark.parametrize(("text", "span"), [
+    ("ปี 2567", ("2024-01-01", "2024-12-31")),
+    ("ปี 67", ("2024-01-01", "2024-12-31")),
+    ("พ.ศ. 2568", ("2025-01-01", "2025-12-31")),
+    ("ปีงบประมาณ 2568", ("2024-10-01", "2025-09-30")),
+    ("ปีงบ พ.ศ. 2568", ("2024-10-01", "2025-09-30")),
+    ("ปี 2024", ("2024-01-01", "2024-12-31")),
+])
+def test_the_year_a_question_names(text: str, span: tuple[str, str]) -> None:
+    found = YEAR_RE.search(text)
+    assert found is not None and year_span(found) == span
+
+
+def test_the_api_lists_the_letters(server: str) -> None:
+    with httpx.Client(base_url=server, timeout=60) as client:
+        body = client.post("/api/ask", json={"question": "มีหนังสือเวียนอะไรบ้าง"}).json()
+    assert not body["not_found"] and len(body["citations"]) == 8
+    assert body["answer"].startswith("พบหนังสือ 8 ฉบับ")
