@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import date
+from functools import lru_cache
 
 from circulars.models import Hit
 from indexer.normalize import index_form
@@ -68,16 +69,17 @@ def letter_inventory(searcher: Searcher, question: str,
     if ASKS_LETTERS_RE.search(text) is None:
         return None
     year = YEAR_RE.search(text)
+    words = [w for w in question_terms(YEAR_RE.sub(" ", text))
+             if w not in INVENTORY_WORDS and not w.isdigit()]
     letters = searcher.letters_held(filters)
-    # An issuer named anywhere ("หนังสือของจังหวัดเชียงใหม่", "มีหนังสือจากจังหวัดเชียงใหม่"):
-    # the question has no other topic for its name to be.
-    named = [le for le in letters if le.issuer and index_form(le.issuer.split()[0]) in text]
-    if named:
+    if words:
+        # Words left may name an issuer, anywhere ("หนังสือของจังหวัดเชียงใหม่", "มีหนังสือ
+        # จากจังหวัดเชียงใหม่"): the question has no other topic for its name to be.
+        named = [le for le in letters if le.issuer and _issuer_name(le.issuer) in text]
+        issuers = {token for le in named for token in _issuer_tokens(le.issuer or "")}
+        if not named or any(w not in issuers for w in words):
+            return None
         letters = named
-    issuers = {token for le in named for token in tokenize(index_form(le.issuer or ""))}
-    words = question_terms(YEAR_RE.sub(" ", text))
-    if not all(w in INVENTORY_WORDS or w in issuers or w.isdigit() for w in words):
-        return None
     if year is not None:
         start, end = year_span(year)
         letters = [le for le in letters if le.date and start <= le.date <= end]
@@ -116,3 +118,14 @@ def year_span(found: re.Match[str]) -> tuple[str, str]:
     if "งบ" in found.group("kind"):
         return date(year - 1, 10, 1).isoformat(), date(year, 9, 30).isoformat()
     return date(year, 1, 1).isoformat(), date(year, 12, 31).isoformat()
+
+
+@lru_cache(maxsize=4096)
+def _issuer_name(issuer: str) -> str:
+    """The issuer's first word, as a question would name it ("จังหวัดเชียงใหม่")."""
+    return index_form(issuer.split()[0])
+
+
+@lru_cache(maxsize=4096)
+def _issuer_tokens(issuer: str) -> frozenset[str]:
+    return frozenset(tokenize(index_form(issuer)))
