@@ -323,10 +323,23 @@ def asks_table(question: str) -> bool:
 
 
 # Which letter, not what it says: "หนังสือเวียนฉบับไหนที่อ้าง ...", "อยู่ในหนังสือเลขที่อะไร",
-# "ฉบับใดอ้างถึง ...".
+# "ฉบับใดอ้างถึง ...". Not which law, form or plan ("พระราชบัญญัติฉบับไหน", "แบบฟอร์ม
+# ฉบับไหน"), which house or deed number ("บ้านเลขที่อะไร"), nor บันทึก as a verb ("ต้อง
+# บันทึกอะไร").
+_NOT_LETTERS = ("บัญญัติ", "พ.ร.บ.", "ระเบียบ", "กฎหมาย", "กฎกระทรวง", "แบบ", "ฟอร์ม", "แผน",
+                "ประกาศ", "คำสั่ง", "ข้อบังคับ", "สัญญา", "รัฐธรรมนูญ", "คู่มือ", "มติ")
+_NOT_NUMBERED = ("บ้าน", "โฉนด", "บัญชี", "บัตร", "ห้อง", "ทะเบียน")
+
+
+def _not_after(words: tuple[str, ...]) -> str:
+    """Look-behinds excluding each word, right before or a space before."""
+    return "".join(f"(?<!{re.escape(word)})(?<!{re.escape(word)} )" for word in words)
+
+
 ASKS_WHICH_LETTER = re.compile(
-    r"(?:หนังสือ(?:เวียน)?|บันทึก(?:ข้อความ)?)\s?(?:ฉบับ\s?)?(?:ไหน|ใด|อะไร)"
-    r"|ฉบับ\s?(?:ไหน|ใด)|เลขที่\s?(?:อะไร|เท่าไ|ใด)")
+    r"(?:หนังสือ(?:เวียน)?|บันทึกข้อความ)\s?(?:ฉบับ\s?)?(?:ไหน|ใด|อะไร)"
+    rf"|{_not_after(_NOT_LETTERS)}ฉบับ\s?(?:ไหน|ใด)"
+    rf"|{_not_after(_NOT_NUMBERED)}เลขที่\s?(?:อะไร|เท่าไ|ใด)")
 
 
 def asks_which_letter(question: str) -> bool:

@@ -43,7 +43,7 @@ class SenderNames:
     def __init__(self, letters: Iterable[Letter],
                  everyday: Mapping[str, Sequence[str]] | None = None) -> None:
         """`everyday`: official wordings -> their everyday forms, for names written short."""
-        named = ((name, letter.id) for letter in letters for name in _names_of(letter.issuer))
+        named = ((name, letter.id) for letter in letters for name in issuer_names(letter.issuer))
         self._names = LetterNames(with_everyday_forms(named, everyday or {}))
 
     def __len__(self) -> int:
@@ -63,11 +63,16 @@ class SenderNames:
         return found
 
 
-def _names_of(issuer: str | None) -> list[str]:
+def issuer_names(issuer: str | None) -> list[str]:
+    """How a question names the issuer: its first word ("จังหวัดเชียงใหม่",
+    "กระทรวงมหาดไทย"; "จังหวัด ลำปาง" as OCR spaced it is "จังหวัดลำปาง") and, for a
+    province, the province's name alone; none for a name too short to tell."""
     if not issuer:
         return []
-    words = index_form(issuer).split(" ")
+    words = index_form(issuer).split()
     head = words[0] if words else ""
+    if head == PROVINCE and len(words) > 1:
+        head += words[1]
     if len(head) < MIN_NAME_CHARS:
         return []
     names = [head]

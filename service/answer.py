@@ -7,8 +7,8 @@ reads top to bottom:
 0. A question about a named letter as a whole ("สรุปหนังสือ ว 10303") is answered with
    the letter's outline (`service.overview`), one about which letters are held
    ("มีหนังสือเวียนอะไรบ้าง", "ฉบับไหนเก่าที่สุด") with the list of them
-   (`service.inventory`): their passages replace search hits, and a generator, when
-   configured, writes the answer from those.
+   (`service.inventory`): their passages replace search hits, and the composed answer
+   stands even with a generator configured (see `_letter_answer`).
 1. Retrieve the top k passages (hybrid search; relayed copies already merged).
 2. If `relevance()` of the passages is below `min_score` (default
    `DEFAULT_MIN_SCORE`), answer `NOT_FOUND_TEXT` with `not_found=True` and no
@@ -62,6 +62,7 @@ from collections.abc import Sequence
 
 from circulars.models import Answer, Hit
 from retriever.notes import query_notes
+from retriever.query import validate_query
 from retriever.search import Filters, Searcher
 from service.citations import citation_for
 from service.extractive import extractive_answer
@@ -95,11 +96,14 @@ def answer(searcher: Searcher, question: str, *, k: int = 5, filters: Filters | 
            mode: str = "hybrid", notes: Sequence[str] = ()) -> Answer:
     """`answer_question` with the retrieval mode (the UI's power-user setting) and the
     caller's `notes` (warnings it already has) as well."""
-    notes = [*notes, *query_notes(searcher, question, filters)]
+    # Refused here as search would refuse it (too long, unencodable), before the
+    # letter-level answers read it.
+    validate_query(question, searcher.settings.max_query_chars)
     composed = letter_overview(searcher, question, filters) or letter_inventory(
         searcher, question, filters)
     if composed is not None:
-        return _letter_answer(searcher, question, composed, generator, notes)
+        return _letter_answer(question, composed, list(notes))
+    notes = [*notes, *query_notes(searcher, question, filters)]
     hits = searcher.search(question, k=k, mode=mode, filters=filters)
     threshold = DEFAULT_MIN_SCORE if min_score is None else min_score
     score = relevance(searcher, question, hits, enough=threshold)
@@ -118,23 +122,19 @@ def answer(searcher: Searcher, question: str, *, k: int = 5, filters: Filters | 
                   EXTRACTIVE, warnings=warnings)
 
 
-def _letter_answer(searcher: Searcher, question: str, overview: LetterAnswer,
-                   generator: Generator | None, notes: list[str]) -> Answer:
+def _letter_answer(question: str, composed: LetterAnswer, notes: list[str]) -> Answer:
     """An answer about the letters themselves (a named letter's outline, the letters
-    held); a generator, when there is one, writes it from the same passages instead."""
-    warnings = list(notes)
-    if not overview.passages:
+    held), as composed, with or without a generator: its structure (every item, every
+    letter, each cited) is the answer, and a model asked to summarise some twenty
+    passages within its token budget could only shorten it. Search's notes ("no
+    searchable word") do not apply: nothing was searched."""
+    if not composed.passages:
         return Answer(question, NOT_FOUND_TEXT, [], [], EXTRACTIVE, not_found=True, warnings=[
-            *warnings, "ไม่มีหนังสือในระบบที่ตรงกับที่ถาม (ปี ผู้ออกหนังสือ หรือตัวกรอง) / no letter "
+            *notes, "ไม่มีหนังสือในระบบที่ตรงกับที่ถาม (ปี ผู้ออกหนังสือ หรือตัวกรอง) / no letter "
             "in the index matches the question (its year, issuer or filters)"])
-    if generator is not None:
-        generated = _generated(generator, question, overview.passages,
-                               header_facts(searcher, overview.passages), warnings)
-        if generated is not None:
-            return generated
-    citations = [citation_for(m, overview.passages[m - 1]) for m in overview.markers]
-    return Answer(question, overview.text, citations, overview.passages, EXTRACTIVE,
-                  warnings=warnings)
+    citations = [citation_for(m, composed.passages[m - 1]) for m in composed.markers]
+    return Answer(question, composed.text, citations, composed.passages, EXTRACTIVE,
+                  warnings=notes)
 
 
 def _not_relevant_note(question: str, hits: list[Hit], score: float,

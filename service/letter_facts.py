@@ -86,8 +86,9 @@ def letter_identity(letter: Letter) -> str:
     dated = fact_lines(letter, ["date"])
     parts = dated[:1] or [f"หนังสือที่ {letter.doc_no_raw}" if letter.doc_no_raw
                           else "หนังสือฉบับนี้"]
-    if letter.issuer:
+    # A .jsonl document's issuer and title are whatever its record held, blank included.
+    if letter.issuer and letter.issuer.strip():
         parts.append(f"จาก {letter.issuer}")
-    if letter.subject:
+    if letter.subject and letter.subject.strip():
         parts.append(f"เรื่อง {letter.subject}")
     return " ".join(" ".join(parts).split())

@@ -32,14 +32,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from circulars.models import Hit, Letter
+from indexer.doc_numbers import DOC_NO_RE, parse_match
 from indexer.normalize import index_form
 from indexer.sentences import split_sentences
-from indexer.thai_dates import DATE_PATTERN
+from indexer.thai_dates import DATE_PATTERN, parse_thai_date
 from indexer.thai_tokens import tokenize
 from retriever.answer_types import asked_kinds, asked_letter_facts
-from retriever.query import find_citation
+from retriever.query import LETTER_NUMBER_RE, RUNNING_NUMBER_RE, find_citation
 from retriever.search import Filters, Searcher
 from retriever.terms import question_terms
 from service.extractive import cut, quote
@@ -50,7 +52,6 @@ MAX_LISTED = 15  # items listed per part; the rest are counted
 OPENING_PARAGRAPHS = 2
 LINE_CHARS = 160
 OPENING_CHARS = 260
-OVERVIEW_KIND = "overview"
 
 OVERVIEW_WORDS = frozenset({
     "สรุป", "สาระสำคัญ", "สาระ", "สำคัญ", "ใจความ", "เนื้อหา", "รายละเอียด", "ภาพรวม",
@@ -61,13 +62,16 @@ OVERVIEW_WORDS = frozenset({
     "ขอทราบ", "เลขที่", "ที่", "ฉบับที่", "ด้วย", "นั้น", "ดังกล่าว", "ใจความสำคัญ",
     "พูดถึง", "พูด", "ถึง", "ขอให้", "แบบ", "โดยสรุป", "อ่าน", "ฟัง", "ข้อความ", "ทั้ง",
 })
-# A date given after the number names the letter ("ว 10303 ลงวันที่ 24 ต.ค. 67"); it
+# A date given with the number names the letter ("ว 10303 ลงวันที่ 24 ต.ค. 67"); it
 # does not ask for one.
-_STATED_DATE_RE = re.compile(rf"(?:ลง)?(?:วันที่|เมื่อ)?\s*{DATE_PATTERN}")
-# Every token of a document number: its prefix ("มท", "ขย"), ว, digits, slashes.
-_NUMBER_PART_RE = re.compile(r"^[0-9./()ว-]+$|^[ก-ฮ]{1,3}$")
+_STATED_DATE_RE = re.compile(rf"(?:ลง|เมื่อ)?(?:วันที่)?\s*(?<![0-9]){DATE_PATTERN}")
+# What asks for a letter's content, for `service.inventory` ("หนังสือล่าสุดว่าอย่างไร").
+OVERVIEW_ASK_RE = re.compile(r"สรุป|สาระ|ใจความ|เนื้อหา|ว่า(?:ด้วย)?\s?(?:อย่างไร|ยังไง|อะไร)"
+                             r"|สั่ง(?:การ)?\s?(?:อะไร|ไว้)|ให้ทำอะไร")
 _CLOSING_RE = re.compile(r"^\s*จึง(?:เรียน|แจ้ง)")
 _TOP_ITEM_RE = re.compile(r"^\d+$")
+_TRAILING_NUMBER_RE = re.compile(r"\d+$")
+_OPENING_KINDS = frozenset({"preamble", "paragraph", "text"})  # .jsonl documents: paragraphs
 
 
 @dataclass(frozen=True)
@@ -82,28 +86,75 @@ class LetterAnswer:
 
 def letter_overview(searcher: Searcher, question: str,
                     filters: Filters | None = None) -> LetterAnswer | None:
-    """The outline of the letter(s) the question names, or None when the question is
-    not an overview question or no letter it names is held (and allowed by `filters`)."""
+    """The outline of the letter the question names, or None when the question is not
+    an overview question or no letter it names is held (and allowed by `filters`)."""
     citation = find_citation(question)
-    text = _STATED_DATE_RE.sub(" ", index_form(question))
-    if citation is None or citation.item or asked_letter_facts(text) or asked_kinds(text):
+    text = index_form(question)
+    if citation is None or citation.item or len(_numbers_named(text)) > 1:
         return None
-    letters = [le for le in searcher.letters_numbered(question) if _only_about(text, le)]
-    outlines: list[tuple[Letter, list[Hit]]] = []
-    for letter in letters[:MAX_LETTERS]:
-        passages = searcher.letter_passages(letter.id, filters)
-        if passages:
-            outlines.append((letter, passages))
-    if not outlines:
+    stated = [parse_thai_date(m.group(0)) for m in _STATED_DATE_RE.finditer(text)]
+    text = _STATED_DATE_RE.sub(" ", text)
+    if asked_letter_facts(text) or asked_kinds(text):
         return None
+    letters = [le for le in searcher.letters_numbered(question)
+               if searcher.letter_passages(le.id, filters, limit=1)]
+    if any(stated):
+        letters = [le for le in letters if le.date in stated]
+    terms = question_terms(_without_numbers(text))
+    letters = [le for le in letters if all(t in OVERVIEW_WORDS or t in _named_by(le)
+                                           for t in terms)]
+    if not letters:
+        return None
+    found = outline(searcher, letters[:MAX_LETTERS], filters)
+    if not found.passages:
+        return None  # nothing but headers: search quotes the text instead
+    if len(letters) > MAX_LETTERS:
+        note = f"(เลขนี้ตรงกับหนังสือ {len(letters)} ฉบับ แสดง {MAX_LETTERS} ฉบับแรก)"
+        found = LetterAnswer(f"{found.text}\n{note}", found.passages, found.markers)
+    return found
+
+
+def outline(searcher: Searcher, letters: list[Letter],
+            filters: Filters | None = None) -> LetterAnswer:
+    """The outlines of `letters`, one after another, markers numbered across them; a
+    letter with nothing to outline but its header is left out."""
     lines: list[str] = []
     shown = _Shown()
-    for letter, passages in outlines:
-        if lines:
+    for letter in letters:
+        passages = searcher.letter_passages(letter.id, filters)
+        own = _outline(letter, passages, shown) if passages else []
+        if own and lines:
             lines.append("")
-        lines.extend(_outline(letter, passages, shown.marker))
+        lines.extend(own)
     ranked = [replace(hit, rank=rank) for rank, hit in enumerate(shown.hits, 1)]
     return LetterAnswer("\n".join(lines), ranked, list(range(1, len(ranked) + 1)))
+
+
+def _numbers_named(text: str) -> set[str]:
+    """The distinct running numbers of the letters the (index-form) question names
+    ("ขม 0017.2/ว 38028" and "ว 38028" are one)."""
+    full = {_TRAILING_NUMBER_RE.search(parse_match(m).normal) for m in DOC_NO_RE.finditer(text)}
+    return ({found.group(0).lstrip("0") for found in full if found}
+            | {m.group("number").lstrip("0") for m in RUNNING_NUMBER_RE.finditer(text)}
+            | {m.group("number").lstrip("0") for m in LETTER_NUMBER_RE.finditer(text)})
+
+
+def _without_numbers(text: str) -> str:
+    """The question without the letter number it names: what is left is what it asks
+    (an extra number, "ประเด็นที่ 3", asks for a part of the letter)."""
+    for pattern in (DOC_NO_RE, RUNNING_NUMBER_RE, LETTER_NUMBER_RE):
+        text = pattern.sub(" ", text)
+    return text
+
+
+def _named_by(letter: Letter) -> frozenset[str]:
+    """Words that name the letter: its subject's and issuer's."""
+    return _tokens(" ".join(filter(None, (letter.subject, letter.issuer))))
+
+
+@lru_cache(maxsize=4096)
+def _tokens(text: str) -> frozenset[str]:
+    return frozenset(tokenize(index_form(text)))
 
 
 class _Shown:
@@ -120,25 +171,21 @@ class _Shown:
         return self._markers[hit.chunk_id]
 
 
-def _only_about(question: str, letter: Letter) -> bool:
-    """Whether the question's content words all ask for an overview or name the letter."""
-    own = set(tokenize(index_form(" ".join(
-        filter(None, (letter.doc_no, letter.subject, letter.issuer))))))
-    return all(term in OVERVIEW_WORDS or term in own or _NUMBER_PART_RE.match(term)
-               for term in question_terms(question))
-
-
-def _outline(letter: Letter, passages: list[Hit], marker: Callable[[Hit], int]) -> list[str]:
-    """The letter's outline lines, each ending in the marker `marker` gives its passage."""
+def _outline(letter: Letter, passages: list[Hit], shown: _Shown) -> list[str]:
+    """The letter's outline lines, each ending in its passage's marker in `shown`; none
+    when the letter has nothing but its header to show."""
     parts: dict[int, list[Hit]] = {}
     for hit in passages:
         parts.setdefault(hit.part_index, []).append(hit)
     body = parts.pop(0, [])
+    openings = [h for h in body if h.kind in _OPENING_KINDS and not _CLOSING_RE.match(h.text)]
+    body_units = _units(body)
+    if not (openings or body_units or parts):
+        return []
+    marker = shown.marker
     lines = [f"{quote(letter_identity(letter))} [{marker(passages[0])}]"]
-    openings = [h for h in body if h.kind == "preamble" and not _CLOSING_RE.match(h.text)]
     for hit in openings[:OPENING_PARAGRAPHS]:
         lines.append(f"{quote(_first_sentence(hit.text, OPENING_CHARS))} [{marker(hit)}]")
-    body_units = _units(body)
     if body_units:
         lines.extend(_listed("เนื้อหา", body_units, marker))
     for attached in parts.values():
