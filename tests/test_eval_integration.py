@@ -24,18 +24,19 @@ def test_circular_set_dev_end_to_end(tmp_path: Path, real_embedder: Any,
                                      capsys: pytest.CaptureFixture[str]) -> None:
     """Builds a fresh index with the default model, validates, scores, reports."""
     # Agreed floors: a little under what the default model measures on dev
-    # (252 questions since q594-q633: hybrid hit@1 0.912, hit@5 0.951, MRR@10 0.931;
-    # bm25 hit@10 0.956; dense hit@1 0.824; answer citation recall 0.793, F1 0.803,
-    # not-found accuracy 0.792: the latest batch's near-misses were answered 3 of 5,
-    # which took it from 0.837 on the 43 before), so a regression fails CI.
-    floors = ["--min", "hybrid.dev.hit@1=0.89", "--min", "hybrid.dev.hit@5=0.93",
-              "--min", "hybrid.dev.mrr@10=0.91", "--min", "bm25.dev.hit@10=0.95",
-              "--min", "dense.dev.hit@1=0.81"]
+    # (267 questions since q634-q673: hybrid hit@1 0.896, hit@5 0.938, MRR@10 0.917;
+    # bm25 hit@10 0.953; dense hit@1 0.810; answer citation recall 0.784, F1 0.794,
+    # not-found accuracy 0.768). The yes/no batch q634-q673 took them down from
+    # 0.912 / 0.951 / 0.931, 0.956, 0.824, 0.793 / 0.803 and 0.792 with no change to
+    # the code, so the floors moved with it; a regression still fails CI.
+    floors = ["--min", "hybrid.dev.hit@1=0.88", "--min", "hybrid.dev.hit@5=0.92",
+              "--min", "hybrid.dev.mrr@10=0.90", "--min", "bm25.dev.hit@10=0.94",
+              "--min", "dense.dev.hit@1=0.80"]
     with_answers = importlib.util.find_spec("service.answer") is not None
     if with_answers:
-        floors += ["--min", "answer.dev.citation_recall=0.78",
-                   "--min", "answer.dev.citation_f1=0.79",
-                   "--min", "answer.dev.not_found_accuracy=0.77"]
+        floors += ["--min", "answer.dev.citation_recall=0.77",
+                   "--min", "answer.dev.citation_f1=0.78",
+                   "--min", "answer.dev.not_found_accuracy=0.75"]
     out = tmp_path / "reports"
     code = _run(["--split", "dev", "--out", str(out), *floors], real_embedder,
                 index_dir=tmp_path / "index")
