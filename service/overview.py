@@ -18,13 +18,15 @@ or table row, each citing its passage. A letter whose body has no items (a cover
 letter, a memo forwarding a summary table) lists its enclosures' items instead;
 otherwise each enclosure is one line with its count.
 
-A question is an overview question when it names a letter the index holds, no item,
-no fact of the letter's header (`retriever.answer_types.LETTER_FACTS`: those have
-their own line) and no kind of answer (an amount, a deadline), and every content word
-left is a word of asking for an overview (`OVERVIEW_WORDS`), part of the letter's
-number, or a word of its subject or issuer ("หนังสือจังหวัดชัยภูมิ ว 3053 สั่งอะไรบ้าง").
-"ว 10303 เรื่องน้ำท่วมว่าอย่างไร" asks about one topic of the letter, which search
-answers better.
+A question is an overview question when it names one letter number of a letter the
+index holds (and the filters allow), no item, no fact of the letter's header
+(`retriever.answer_types.LETTER_FACTS`: those have their own line) and no kind of
+answer (an amount, a deadline), and, the number and any date given set aside (a date
+must be the letter's), every content word left is a word of asking for an overview
+(`OVERVIEW_WORDS`) or a word of the letter's subject or issuer ("หนังสือจังหวัดชัยภูมิ
+ว 3053 สั่งอะไรบ้าง"). "ว 10303 เรื่องน้ำท่วมว่าอย่างไร" asks about one topic, "ว 10303
+ประเด็นที่ 3" about one part, "สรุป ว 339 และ ว 469" about two letters: search answers
+those better.
 """
 
 from __future__ import annotations
