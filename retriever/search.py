@@ -629,6 +629,21 @@ class Searcher:
         chunks = self.store.chunks_by_ids([self.ids[i] for i in positions])
         return [_hit(0, 0.0, chunks[self.ids[i]], ["overview"], []) for i in positions]
 
+    def items_numbered(self, item: str, filters: Filters | None = None,
+                       limit: int = 10) -> list[Hit]:
+        """The first chunk numbered `item` ("3.6", as `retriever.query` normalises it;
+        the body's before an enclosure's) of every letter the filters allow, at most
+        `limit`, in index order: an item named without its letter (`service.items`)."""
+        allowed = self.allowed_mask(filters)
+        found: list[int] = []
+        for doc_id in self._positions:
+            found += [p for p in self._positions_of(doc_id, item)
+                      if allowed is None or allowed[p]][:1]
+            if len(found) >= limit:
+                break
+        chunks = self.store.chunks_by_ids([self.ids[p] for p in found])
+        return [_hit(0, 0.0, chunks[self.ids[p]], ["citation"], []) for p in found]
+
     def letters_held(self, filters: Filters | None = None) -> list[Letter]:
         """The letters with chunks in the index that `filters` allow, in index order."""
         allowed = self.allowed_mask(filters)

@@ -7,7 +7,9 @@ reads top to bottom:
 0. A question about a named letter as a whole ("สรุปหนังสือ ว 10303") is answered with
    the letter's outline (`service.overview`), one about which letters are held
    ("มีหนังสือเวียนอะไรบ้าง", "ฉบับไหนเก่าที่สุด") with the list of them
-   (`service.inventory`): their passages replace search hits, and the composed answer
+   (`service.inventory`), an item named without its letter ("ข้อ 3.6 ว่าอย่างไร") with
+   that item of each letter (`service.items`): their passages replace search hits, and
+   the composed answer
    stands even with a generator configured (see `_letter_answer`).
 1. Retrieve the top k passages (hybrid search; relayed copies already merged).
 2. If `relevance()` of the passages is below `min_score` (default
@@ -68,6 +70,7 @@ from service.citations import citation_for
 from service.extractive import extractive_answer
 from service.generators import DEFAULT_TIMEOUT, Generator
 from service.inventory import letter_inventory
+from service.items import item_everywhere
 from service.letter_facts import header_facts
 from service.lists import list_passages
 from service.markers import check_markers, has_content, states_not_found
@@ -99,8 +102,9 @@ def answer(searcher: Searcher, question: str, *, k: int = 5, filters: Filters | 
     # Refused here as search would refuse it (too long, unencodable), before the
     # letter-level answers read it.
     validate_query(question, searcher.settings.max_query_chars)
-    composed = letter_overview(searcher, question, filters) or letter_inventory(
-        searcher, question, filters)
+    composed = (letter_overview(searcher, question, filters)
+                or letter_inventory(searcher, question, filters)
+                or item_everywhere(searcher, question, filters))
     if composed is not None:
         return _letter_answer(question, composed, list(notes))
     notes = [*notes, *query_notes(searcher, question, filters)]

@@ -15,6 +15,7 @@ from retriever.query import QueryError
 from retriever.search import Filters, Searcher
 from service.answer import answer_question
 from service.inventory import YEAR_RE, letter_inventory, year_span
+from service.items import item_everywhere
 from service.overview import letter_overview
 from service.settings import ServiceSettings
 from tests.fakes import HashEmbedder
@@ -269,3 +270,33 @@ def test_documents_are_listed_by_issuer_and_date(documents: Searcher) -> None:
     assert oldest.answer.endswith("(ไม่นับ 1 ฉบับที่ไม่มีวันที่ที่อ่านได้)")
     listed = answer_question(documents, "มีหนังสืออะไรบ้าง")
     assert listed.answer.splitlines()[-1].startswith("หนังสือที่ ลป 0017/ว 5 [")  # undated: last
+
+
+# ------------------------------------------------- an item without its letter
+def test_an_item_named_alone_is_given_from_every_letter_having_it(searcher: Searcher) -> None:
+    one = answer_question(searcher, "ข้อ 3.6 ว่าอย่างไร")  # was refused
+    assert_grounded(one)
+    assert one.answer.startswith("ข้อ 3.6 มีในหนังสือ 1 ฉบับ:\nหนังสือที่ มท ๐๒๑๑.๖/ว ๑๐๓๐๓ ข้อ 3.6: "
+                                 "๓.๖ เตรียมความพร้อมรับมือ")
+    two = answer_question(searcher, "ข้อ ๕.๑ (๔) ว่าอย่างไร")
+    assert_grounded(two)
+    assert [(c.doc_no, c.item) for c in two.citations] == [
+        ("นร 0017.2/ว 469", "5.1.(4)"), ("มท 0211.6/ว 339", "5.1.4)")]  # as printed
+    # A table row in an enclosure says whose enclosure it is.
+    rows = answer_question(searcher, "ลำดับที่ 9 ว่าอย่างไร")
+    assert re.search(r"^หนังสือที่ ขม ๐๐๑๗\.๒/ว ๓๘๐๒๘ \(สรุปประเด็น.*\) ข้อ 9: .*ค้ำมนุษย์",
+                     rows.answer, re.M)
+
+
+def test_the_filters_choose_among_the_letters_having_the_item(searcher: Searcher) -> None:
+    found = item_everywhere(searcher, "ข้อ 5.1 (4)", Filters(issuer="จังหวัดนราธิวาส"))
+    assert found is not None and [h.doc_no for h in found.passages] == ["นร 0017.2/ว 469"]
+
+
+@pytest.mark.parametrize("question", [
+    "ข้อ 3 ของแนวทางส่งเสริมการท่องเที่ยวว่าอย่างไร",  # names its guideline: search
+    "มท 0211.6/ว 10303 ข้อ 3.6 ว่าอย่างไร",  # names its letter: the citation lookup
+    "ข้อ 99 ว่าอย่างไร",  # no letter has it
+])
+def test_questions_that_are_not_an_item_alone(searcher: Searcher, question: str) -> None:
+    assert item_everywhere(searcher, question) is None
