@@ -9,8 +9,7 @@ reads top to bottom:
    ("มีหนังสือเวียนอะไรบ้าง", "ฉบับไหนเก่าที่สุด") with the list of them
    (`service.inventory`), an item named without its letter ("ข้อ 3.6 ว่าอย่างไร") with
    that item of each letter (`service.items`): their passages replace search hits, and
-   the composed answer
-   stands even with a generator configured (see `_letter_answer`).
+   the composed answer stands even with a generator configured (`_letter_answer`).
 1. Retrieve the top k passages (hybrid search; relayed copies already merged).
 2. If `relevance()` of the passages is below `min_score` (default
    `DEFAULT_MIN_SCORE`), answer `NOT_FOUND_TEXT` with `not_found=True` and no
@@ -128,10 +127,10 @@ def answer(searcher: Searcher, question: str, *, k: int = 5, filters: Filters | 
 
 def _letter_answer(question: str, composed: LetterAnswer, notes: list[str]) -> Answer:
     """An answer about the letters themselves (a named letter's outline, the letters
-    held), as composed, with or without a generator: its structure (every item, every
-    letter, each cited) is the answer, and a model asked to summarise some twenty
-    passages within its token budget could only shorten it. Search's notes ("no
-    searchable word") do not apply: nothing was searched."""
+    held, an item of each letter), as composed, with or without a generator: its
+    structure (every item, every letter, each cited) is the answer, and a model asked
+    to summarise some twenty passages within its token budget could only shorten it.
+    Search's notes ("no searchable word") do not apply: nothing was searched."""
     if not composed.passages:
         return Answer(question, NOT_FOUND_TEXT, [], [], EXTRACTIVE, not_found=True, warnings=[
             *notes, "ไม่มีหนังสือในระบบที่ตรงกับที่ถาม (ปี ผู้ออกหนังสือ หรือตัวกรอง) / no letter "

@@ -263,7 +263,7 @@ def _heading_line(question: str, terms: WeighedTerms, hits: list[Hit],
                          None)
         if outermost is not None:
             chain = cut(" › ".join(_heading_text(parent) for parent in parents[outermost:]),
-                         HEADING_CHAIN_CHARS)
+                        HEADING_CHAIN_CHARS)
             return marker, f"{HEADING_LEAD} {quote(chain)} [{marker}]"
     return None
 
