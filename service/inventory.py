@@ -31,18 +31,22 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import date
-from functools import lru_cache
 
 from circulars.models import Hit, Letter
 from indexer.normalize import index_form
 from indexer.thai_dates import be_to_ce
-from indexer.thai_tokens import tokenize
 from retriever.search import Filters, Searcher
 from retriever.senders import issuer_names
 from retriever.terms import question_terms
 from service.extractive import quote
 from service.letter_facts import letter_identity
-from service.overview import OVERVIEW_ASK_RE, OVERVIEW_WORDS, LetterAnswer, outline
+from service.overview import (
+    OVERVIEW_ASK_RE,
+    OVERVIEW_WORDS,
+    LetterAnswer,
+    outline,
+    word_set,
+)
 
 MAX_LISTED = 20
 # An inventory question no held letter meets (its year, issuer or the filters): the
@@ -121,7 +125,7 @@ def _named_issuers(letters: list[Letter], text: str, words: list[str]) -> list[L
                for le in letters}
     longest = max(matched.values(), default=0)
     named = [le for le in letters if longest and matched[le.id] == longest
-             and all(w in _issuer_tokens(le.issuer or "") for w in words)]
+             and all(w in word_set(le.issuer or "") for w in words)]
     return named or None
 
 
@@ -149,7 +153,3 @@ def year_span(found: re.Match[str]) -> tuple[str, str]:
         return date(year - 1, 10, 1).isoformat(), date(year, 9, 30).isoformat()
     return date(year, 1, 1).isoformat(), date(year, 12, 31).isoformat()
 
-
-@lru_cache(maxsize=4096)
-def _issuer_tokens(issuer: str) -> frozenset[str]:
-    return frozenset(tokenize(index_form(issuer)))

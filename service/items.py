@@ -24,7 +24,7 @@ from retriever.query import ITEM_RE, find_citation, normalize_item_path
 from retriever.search import Filters, Searcher
 from retriever.terms import question_terms
 from service.extractive import cut, quote
-from service.overview import OVERVIEW_WORDS, LetterAnswer
+from service.overview import OVERVIEW_WORDS, LetterAnswer, first_line
 
 MAX_LETTERS = 10
 LINE_CHARS = 200
@@ -53,8 +53,8 @@ def item_everywhere(searcher: Searcher, question: str,
         name = (f"หนังสือที่ {letter.doc_no_raw}" if letter and letter.doc_no_raw
                 else f"เอกสาร {hit.doc_id}")
         where = "" if hit.part_index == 0 else f" ({cut(hit.part, PART_CHARS)})"
-        first = " ".join(hit.text.strip().split("\n", 1)[0].split())
-        lines.append(f"{quote(f'{name}{where} ข้อ {item}: {cut(first, LINE_CHARS)}')} "
+        first = cut(first_line(hit.text), LINE_CHARS)
+        lines.append(f"{quote(f'{name}{where} ข้อ {item}: {first}')} "
                      f"[{marker}]")
     passages = [replace(hit, rank=rank) for rank, hit in enumerate(hits, 1)]
     return LetterAnswer("\n".join(lines), passages, list(range(1, len(passages) + 1)))

@@ -151,11 +151,13 @@ def _without_numbers(text: str) -> str:
 
 def _named_by(letter: Letter) -> frozenset[str]:
     """Words that name the letter: its subject's and issuer's."""
-    return _tokens(" ".join(filter(None, (letter.subject, letter.issuer))))
+    return word_set(" ".join(filter(None, (letter.subject, letter.issuer))))
 
 
 @lru_cache(maxsize=4096)
-def _tokens(text: str) -> frozenset[str]:
+def word_set(text: str) -> frozenset[str]:
+    """The words of a subject or issuer (index form), cached: a few distinct ones are
+    read again for every letter-level question."""
     return frozenset(tokenize(index_form(text)))
 
 
@@ -225,11 +227,16 @@ def _listed(label: str, units: list[Hit], marker: Callable[[Hit], int]) -> list[
     return lines
 
 
+def first_line(text: str) -> str:
+    """An item's heading: its first line (the heading, when the item has one), its
+    whitespace squeezed."""
+    return " ".join(text.strip().split("\n", 1)[0].split())
+
+
 def _first_line(hit: Hit) -> str:
-    """An item's heading: its first line, which is the heading when the item has one,
-    at most `LINE_CHARS`. A table row's number sits in a cell of its own, so it is
-    put in front ("3. ...")."""
-    first = " ".join(hit.text.strip().split("\n", 1)[0].split())
+    """`first_line`, at most `LINE_CHARS`. A table row's number sits in a cell of its
+    own, so it is put in front ("3. ...")."""
+    first = first_line(hit.text)
     if hit.kind == "row" and _TOP_ITEM_RE.match(hit.item) and not first[:1].isdigit():
         first = f"{hit.item}. {first}"
     return cut(first, LINE_CHARS)
