@@ -10,10 +10,11 @@ whatever shared a word. The answer is the list of letters, newest first, one lin
     หนังสือที่ มท ๐๒๑๑.๖/ว ๓๓๙ ลงวันที่ ๑๕ สิงหาคม ๒๕๖๘ จาก กระทรวงมหาดไทย เรื่อง ... [1]
     ...
 
-or, for the newest or oldest, that letter alone; asked what that letter says
-("หนังสือล่าสุดว่าอย่างไร"), its outline (`service.overview`). The caller's filters
-apply, and so do an issuer the question names ("หนังสือของจังหวัดเชียงใหม่", the most
-specific name when several match) and years ("ปี 2567", "2566-2567": Buddhist-era
+or, for the newest or oldest, that letter alone. Asked what the letters say
+("หนังสือล่าสุดว่าอย่างไร", "หนังสือจากจังหวัดนราธิวาสสั่งอะไรบ้าง"), the answer is their
+outlines (`service.overview`) when there are at most `MAX_OUTLINED` of them. The
+caller's filters apply, and so do an issuer the question names ("หนังสือของจังหวัด
+เชียงใหม่", the most specific name when several match) and years ("ปี 2567", "2566-2567": Buddhist-era
 calendar years; "ปีงบประมาณ 2568": 1 Oct 2024 - 30 Sep 2025). Letters without a
 usable date are listed last and never taken as the newest or oldest; the answer says
 how many it left out.
@@ -49,6 +50,9 @@ from service.overview import (
 )
 
 MAX_LISTED = 20
+# Asked what the letters say ("หนังสือจากจังหวัดนราธิวาสสั่งอะไรบ้าง"), this many or fewer
+# get their outlines; more would bury the answer, so they are listed.
+MAX_OUTLINED = 3
 # An inventory question no held letter meets (its year, issuer or the filters): the
 # answer is that there is none, not whatever search finds for its words.
 NO_LETTERS = LetterAnswer("", [], [])
@@ -108,13 +112,26 @@ def letter_inventory(searcher: Searcher, question: str,
         one = dated[0] if newest else dated[-1]
         left_out = (f"(ไม่นับ {len(undated)} ฉบับที่ไม่มีวันที่ที่อ่านได้)" if undated else "")
         if asks_outline:
-            found = outline(searcher, [one])
+            found = outline(searcher, [one], filters)
             return LetterAnswer("\n".join(filter(None, [found.text, left_out])),
                                 found.passages, found.markers)
         label = "ฉบับล่าสุด" if newest else "ฉบับที่เก่าที่สุด"
         return _listing(searcher, f"{label} (ตามวันที่ของหนังสือ):", [one], left_out)
-    return _listing(searcher, f"พบหนังสือ {len(letters)} ฉบับ (ใหม่ไปเก่า):",
-                    [*dated, *undated], "")
+    ordered = [*dated, *undated]
+    if asks_outline and len(ordered) <= MAX_OUTLINED:
+        found = outline(searcher, ordered, filters)
+        if found.passages:
+            return found
+    hint = (f"(ถามทีละฉบับเพื่อดูเนื้อหา เช่น \"สรุปหนังสือ {_short_number(ordered[0])}\")"
+            if asks_outline else "")
+    return _listing(searcher, f"พบหนังสือ {len(letters)} ฉบับ (ใหม่ไปเก่า):", ordered, hint)
+
+
+def _short_number(letter: Letter) -> str:
+    """How an official names the letter in a question: "ว 339", or the whole number
+    when it has no ว part."""
+    doc_no = letter.doc_no or ""
+    return doc_no[doc_no.index("ว "):] if "/ว " in doc_no else doc_no
 
 
 def _named_issuers(letters: list[Letter], text: str, words: list[str]) -> list[Letter] | None:

@@ -177,6 +177,24 @@ def test_asked_what_the_newest_letter_says_the_answer_is_its_outline(
     assert "\nเนื้อหา 8 ข้อ:\n" in result.answer
 
 
+def test_asked_what_a_provinces_letters_say_the_answer_is_their_outline(
+        searcher: Searcher) -> None:
+    result = answer_question(searcher, "หนังสือจากจังหวัดนราธิวาสสั่งอะไรบ้าง")
+    assert_grounded(result)
+    assert result.answer.startswith("หนังสือที่ นร ๐๐๑๗.๒/ว ๔๖๙ ")
+    assert "\nเนื้อหา 8 ข้อ:\n" in result.answer
+
+
+def test_asked_what_many_letters_say_they_are_listed_with_a_hint(searcher: Searcher) -> None:
+    # Four outlines would bury the answer: the list, and how to ask for one.
+    result = answer_question(searcher, "หนังสือของกระทรวงมหาดไทยสั่งอะไรบ้าง")
+    assert_grounded(result)
+    assert result.answer.startswith("พบหนังสือ 4 ฉบับ")
+    assert result.answer.endswith('\n(ถามทีละฉบับเพื่อดูเนื้อหา เช่น "สรุปหนังสือ ว 339")')
+    # Asked only which letters there are, no hint.
+    assert "ถามทีละฉบับ" not in answer_question(searcher, "หนังสือของกระทรวงมหาดไทยมีกี่ฉบับ").answer
+
+
 def test_letter_answers_carry_no_search_notes(searcher: Searcher) -> None:
     # Nothing was searched: "no searchable word" would mislead.
     assert answer_question(searcher, "มีหนังสือเวียนอะไรบ้าง").warnings == []
