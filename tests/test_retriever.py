@@ -39,7 +39,8 @@ def seed_searcher(tmp_path_factory: pytest.TempPathFactory) -> Searcher:
 @pytest.mark.parametrize(
     "query",
     ["มท 0211.6/ว 10303 ข้อ 3.6", "หนังสือ มท ๐๒๑๑.๖/ว ๑๐๓๐๓ ข้อ ๓.๖ ว่าอย่างไร",
-     "มท0211.6/ว10303ข้อ3.6", "ว ๑๐๓๐๓ ข้อ 3.6"],
+     "มท0211.6/ว10303ข้อ3.6", "ว ๑๐๓๐๓ ข้อ 3.6", "ว 10303 item 3.6",
+     "What does ว 10303 Item No. 3.6 say?"],
 )
 def test_citation_lookup_puts_the_item_first(seed_searcher: Searcher, query: str) -> None:
     top = seed_searcher.search(query, k=5)[0]
@@ -160,6 +161,9 @@ def test_find_citation_forms() -> None:
     assert citation is not None and citation.running_number == "10303"
     assert citation.item == "5.1.(4)"
     assert find_citation("น้ำท่วมต้องทำอะไร") is None
+    english = find_citation("ว 10303 clause 5.1(4)")
+    assert english is not None and english.item == "5.1.(4)"
+    assert find_citation("ว 10303 subitems 2").item is None  # type: ignore[union-attr]
     memo = find_citation("บันทึก ๑๙๓๕๕ ข้อ 2")
     assert memo is not None and memo.letter_key == "/19355" and memo.item == "2"
     assert find_citation("หนังสือที่ 16703")
