@@ -16,7 +16,7 @@ class Reference:
 
     doc_no: str
     date: str | None
-    via: str  # "อ้างถึง" or "body"
+    via: str  # "อ้างถึง", "สิ่งที่ส่งมาด้วย" (a copy enclosed) or "body"
 
 
 @dataclass

@@ -789,18 +789,46 @@ class Searcher:
                                    self._weights(other_position, other_tokens))):
                     return other
                 continue
-            similarity = _jaccard(tokens, other_tokens)
-            if similarity >= DUPLICATE_JACCARD:
-                return other
-            # OCR damage in one copy ("ปัญหาร่องหนึ่นคั่วเรือน" for "ปัญหาหนี้ครัวเรือน")
-            # breaks whole words but few characters: near misses get a character test.
-            if similarity >= NEAR_DUPLICATE_JACCARD and _jaccard(
-                    self.trigram_set(position),
-                    self.trigram_set(other_position)) >= DUPLICATE_JACCARD:
+            if self._relays(position, tokens, other_position, other_tokens):
                 return other
             if _holds(tokens, other_tokens, idf, self._weights(other_position, other_tokens)):
                 return other
         return None
+
+    def _relays(self, position: int, tokens: frozenset[str], other_position: int,
+                other_tokens: frozenset[str]) -> bool:
+        """Whether two chunks of different letters are copies of one text (a directive
+        relayed), by their words, or their characters when OCR damaged the words."""
+        similarity = _jaccard(tokens, other_tokens)
+        if similarity >= DUPLICATE_JACCARD:
+            return True
+        # OCR damage in one copy ("ปัญหาร่องหนึ่นคั่วเรือน" for "ปัญหาหนี้ครัวเรือน")
+        # breaks whole words but few characters: near misses get a character test.
+        return similarity >= NEAR_DUPLICATE_JACCARD and _jaccard(
+            self.trigram_set(position), self.trigram_set(other_position)) >= DUPLICATE_JACCARD
+
+    def copies_between(self, letter_id: str, other_id: str) -> dict[str, str]:
+        """The chunks of `letter_id` that are copies of a chunk of `other_id` (the same
+        directive relayed: what `also_in` merges), each mapped to one such chunk."""
+        others = [(p, self.token_set(p)) for p in self._positions.get(other_id, [])]
+        copies: dict[str, str] = {}
+        for position in self._positions.get(letter_id, []):
+            tokens = self.token_set(position)
+            # A short heading ("๕.๑ ด้านสุขภาพ") is a copy only word for word: a few
+            # shared words are no evidence.
+            twin = next((p for p, other_tokens in others
+                         if (tokens == other_tokens if len(tokens) < 8 else
+                             self._relays(position, tokens, p, other_tokens))), None)
+            if twin is not None:
+                copies[self.ids[position]] = self.ids[twin]
+        return copies
+
+
+    def character_overlap(self, chunk_id: str, other_id: str) -> float:
+        """The share of character trigrams two chunks have in common (Jaccard): high for
+        one text in two wordings, or OCR damage in one copy."""
+        return _jaccard(self.trigram_set(self.position[chunk_id]),
+                        self.trigram_set(self.position[other_id]))
 
 
 def _holds(longer: frozenset[str], shorter: frozenset[str],

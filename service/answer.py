@@ -5,7 +5,9 @@
 reads top to bottom:
 
 0. A question about a named letter as a whole ("สรุปหนังสือ ว 10303") is answered with
-   the letter's outline (`service.overview`), one about which letters are held
+   the letter's outline (`service.overview`), one comparing two named letters ("ว 469
+   กับ ว 339 ต่างกันอย่างไร") with what they share and what each has alone
+   (`service.compare`), one about which letters are held
    ("มีหนังสือเวียนอะไรบ้าง", "ฉบับไหนเก่าที่สุด") with the list of them
    (`service.inventory`), an item named without its letter ("ข้อ 3.6 ว่าอย่างไร") with
    that item of each letter (`service.items`): their passages replace search hits, and
@@ -66,6 +68,7 @@ from retriever.notes import query_notes
 from retriever.query import validate_query
 from retriever.search import Filters, Searcher
 from service.citations import citation_for
+from service.compare import letters_compared
 from service.extractive import extractive_answer
 from service.generators import DEFAULT_TIMEOUT, Generator
 from service.inventory import letter_inventory
@@ -102,6 +105,7 @@ def answer(searcher: Searcher, question: str, *, k: int = 5, filters: Filters | 
     # letter-level answers read it.
     validate_query(question, searcher.settings.max_query_chars)
     composed = (letter_overview(searcher, question, filters)
+                or letters_compared(searcher, question, filters)
                 or letter_inventory(searcher, question, filters)
                 or item_everywhere(searcher, question, filters))
     if composed is not None:

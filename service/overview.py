@@ -70,7 +70,7 @@ _STATED_DATE_RE = re.compile(rf"(?:ลง|เมื่อ)?(?:วันที่
 # What asks for a letter's content, for `service.inventory` ("หนังสือล่าสุดว่าอย่างไร").
 OVERVIEW_ASK_RE = re.compile(r"สรุป|สาระ|ใจความ|เนื้อหา|ว่า(?:ด้วย)?\s?(?:อย่างไร|ยังไง|อะไร)"
                              r"|สั่ง(?:การ)?\s?(?:อะไร|ไว้)|ให้ทำอะไร")
-_CLOSING_RE = re.compile(r"^\s*จึง(?:เรียน|แจ้ง)")
+CLOSING_RE = re.compile(r"^\s*จึง(?:เรียน|แจ้ง)")
 _TOP_ITEM_RE = re.compile(r"^\d+$")
 _TRAILING_NUMBER_RE = re.compile(r"\d+$")
 _OPENING_KINDS = frozenset({"preamble", "paragraph", "text"})  # .jsonl documents: paragraphs
@@ -92,7 +92,7 @@ def letter_overview(searcher: Searcher, question: str,
     an overview question or no letter it names is held (and allowed by `filters`)."""
     citation = find_citation(question)
     text = index_form(question)
-    if citation is None or citation.item or len(_numbers_named(text)) > 1:
+    if citation is None or citation.item or len(numbers_named(text)) > 1:
         return None
     stated = [parse_thai_date(m.group(0)) for m in _STATED_DATE_RE.finditer(text)]
     text = _STATED_DATE_RE.sub(" ", text)
@@ -102,8 +102,8 @@ def letter_overview(searcher: Searcher, question: str,
                if searcher.letter_passages(le.id, filters, limit=1)]
     if any(stated):
         letters = [le for le in letters if le.date in stated]
-    terms = question_terms(_without_numbers(text))
-    letters = [le for le in letters if all(t in OVERVIEW_WORDS or t in _named_by(le)
+    terms = question_terms(without_numbers(text))
+    letters = [le for le in letters if all(t in OVERVIEW_WORDS or t in named_by(le)
                                            for t in terms)]
     if not letters:
         return None
@@ -132,7 +132,7 @@ def outline(searcher: Searcher, letters: list[Letter],
     return LetterAnswer("\n".join(lines), ranked, list(range(1, len(ranked) + 1)))
 
 
-def _numbers_named(text: str) -> set[str]:
+def numbers_named(text: str) -> set[str]:
     """The distinct running numbers of the letters the (index-form) question names
     ("ขม 0017.2/ว 38028" and "ว 38028" are one)."""
     full = {_TRAILING_NUMBER_RE.search(parse_match(m).normal) for m in DOC_NO_RE.finditer(text)}
@@ -141,7 +141,7 @@ def _numbers_named(text: str) -> set[str]:
             | {m.group("number").lstrip("0") for m in LETTER_NUMBER_RE.finditer(text)})
 
 
-def _without_numbers(text: str) -> str:
+def without_numbers(text: str) -> str:
     """The question without the letter number it names: what is left is what it asks
     (an extra number, "ประเด็นที่ 3", asks for a part of the letter)."""
     for pattern in (DOC_NO_RE, RUNNING_NUMBER_RE, LETTER_NUMBER_RE):
@@ -149,7 +149,7 @@ def _without_numbers(text: str) -> str:
     return text
 
 
-def _named_by(letter: Letter) -> frozenset[str]:
+def named_by(letter: Letter) -> frozenset[str]:
     """Words that name the letter: its subject's and issuer's."""
     return word_set(" ".join(filter(None, (letter.subject, letter.issuer))))
 
@@ -182,7 +182,7 @@ def _outline(letter: Letter, passages: list[Hit], shown: _Shown) -> list[str]:
     for hit in passages:
         parts.setdefault(hit.part_index, []).append(hit)
     body = parts.pop(0, [])
-    openings = [h for h in body if h.kind in _OPENING_KINDS and not _CLOSING_RE.match(h.text)]
+    openings = [h for h in body if h.kind in _OPENING_KINDS and not CLOSING_RE.match(h.text)]
     body_units = _units(body)
     if not (openings or body_units or parts):
         return []

@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 
 import httpx
 import pytest
 
+from circulars.models import Reference
 from indexer.build import build_index
 from retriever.query import QueryError
 from retriever.search import Filters, Searcher
 from service.answer import answer_question
+from service.compare import citing_lines, letters_compared
 from service.inventory import YEAR_RE, letter_inventory, year_span
 from service.items import item_everywhere
 from service.overview import letter_overview
@@ -318,3 +321,86 @@ def test_the_filters_choose_among_the_letters_having_the_item(searcher: Searcher
 ])
 def test_questions_that_are_not_an_item_alone(searcher: Searcher, question: str) -> None:
     assert item_everywhere(searcher, question) is None
+
+
+# ------------------------------------------------------------- two letters
+def test_a_provinces_copy_compared_with_the_ministrys_letter(searcher: Searcher) -> None:
+    result = answer_question(searcher, "ว 469 ต่างจาก ว 339 ตรงไหน")  # quoted one item before
+    assert_grounded(result)
+    lines = result.answer.splitlines()
+    assert lines[0] == "เปรียบเทียบหนังสือ 2 ฉบับ:"
+    assert lines[1].startswith("หนังสือที่ นร ๐๐๑๗.๒/ว ๔๖๙ ")  # in the question's order
+    assert lines[2].startswith("หนังสือที่ มท ๐๒๑๑.๖/ว ๓๓๙ ")
+    assert lines[3].startswith("ข้อความที่ตรงกัน: 49 จาก 53 ตอนของ นร ๐๐๑๗.๒/ว ๔๖๙ มีใน "
+                               "มท ๐๒๑๑.๖/ว ๓๓๙ ด้วย")
+    # ว 339's OCR garbled its ข้อ 4.5: one item in two wordings, both cited.
+    assert lines[4] == "ข้อเดียวกันแต่ถ้อยคำต่างกัน (1 ข้อ):"
+    assert re.match(r"ข้อ 4\.5: ๔\.๕ .* \[3\] / ๔\.๕ .* \[4\]$", lines[5])
+    # What only the province says: its instruction to district chiefs and its mailing
+    # list; only the ministry: the summary table it encloses, in one line.
+    alone = result.answer[result.answer.index("มีเฉพาะใน นร"):]
+    assert "ขอให้นายอำเภอแจ้ง" in alone.split("มีเฉพาะใน มท")[0]
+    assert re.search(r"^สิ่งที่ส่งมาด้วย: สรุปข้อสั่งการ \(13 ตอน\) \[\d+\]$", alone, re.M)
+    assert not any(line.startswith("จึงเรียน") for line in lines)  # closings are alike
+
+
+def test_a_letter_wholly_relayed_in_another(searcher: Searcher) -> None:
+    result = answer_question(searcher, "ว 3053 กับ ว 12505 สั่งเรื่องเดียวกันหรือไม่")
+    assert_grounded(result)
+    assert "\nทุกตอนของ ขย ๐๐๒๓.๖/ว ๓๐๕๓ มีในอีกฉบับด้วย\n" in result.answer
+    assert "\nมีเฉพาะใน มท ๐๘๑๐.๖/ว ๑๒๕๐๕ (" in result.answer
+
+
+def test_letters_sharing_no_directive_get_each_ones_outline(searcher: Searcher) -> None:
+    result = answer_question(searcher, "ความแตกต่างระหว่าง ว 10303 และ ว 12505")
+    assert_grounded(result)
+    assert result.answer.startswith("เปรียบเทียบหนังสือ 2 ฉบับ: มีข้อความตรงกันเพียง 1 ตอน\n")
+    assert "\nเนื้อหา 15 ข้อ:\n" in result.answer and "\nเนื้อหา 4 ข้อ:\n" in result.answer
+
+
+def test_a_summary_of_two_letters_is_both_outlines(searcher: Searcher) -> None:
+    result = answer_question(searcher, "สรุป ว 3053 และ ว 12505")
+    assert_grounded(result)
+    assert _listed(result.answer) == ["ขย ๐๐๒๓.๖/ว ๓๐๕๓", "มท ๐๘๑๐.๖/ว ๑๒๕๐๕"]
+
+
+@pytest.mark.parametrize("question", [
+    "ว 339 กับ ว 469 เรื่องยาเสพติดต่างกันอย่างไร",  # one topic of the two: search
+    "ว 339 กับ ว 99999 ต่างกันอย่างไร",  # one not held
+    "ว 339 กับ ว 469 และ ว 10303 ต่างกันอย่างไร",  # three
+    "ว 339 ต่างกันอย่างไร",  # one
+])
+def test_questions_that_are_not_about_two_letters(searcher: Searcher, question: str) -> None:
+    assert letters_compared(searcher, question) is None
+
+
+def test_filters_that_leave_one_letter_out_leave_no_comparison(searcher: Searcher) -> None:
+    question = "ว 469 กับ ว 339 ต่างกันอย่างไร"
+    assert letters_compared(searcher, question, Filters(issuer="กระทรวงมหาดไทย")) is None
+
+
+def test_a_letter_citing_or_enclosing_the_other_is_said(searcher: Searcher) -> None:
+    ministry, province = (next(le for le in searcher.letters_held() if le.doc_no == number)
+                          for number in ("มท 0211.6/ว 339", "นร 0017.2/ว 469"))
+    enclosing = replace(province, references=[Reference("มท 0211.6/ว 339", None, "สิ่งที่ส่งมาด้วย")])
+    citing = replace(ministry, references=[Reference("นร 0017.2/ว 469", None, "อ้างถึง")])
+    assert citing_lines(enclosing, ministry) == ["นร ๐๐๑๗.๒/ว ๔๖๙ ส่ง มท ๐๒๑๑.๖/ว ๓๓๙ มาด้วย"]
+    assert citing_lines(enclosing, citing) == [
+        "นร ๐๐๑๗.๒/ว ๔๖๙ ส่ง มท ๐๒๑๑.๖/ว ๓๓๙ มาด้วย", "มท ๐๒๑๑.๖/ว ๓๓๙ อ้างถึง นร ๐๐๑๗.๒/ว ๔๖๙"]
+    assert citing_lines(province, ministry) == []  # the OCR read its enclosure as ว 379
+
+
+def test_copies_between_two_letters(searcher: Searcher) -> None:
+    ids = {le.doc_no: le.id for le in searcher.letters_held()}
+    copies = searcher.copies_between(ids["ขย 0023.6/ว 3053"], ids["มท 0810.6/ว 12505"])
+    chunks = searcher.store.chunks_by_ids([*copies, *copies.values()])
+    items = {(chunks[copy].item, chunks[twin].item) for copy, twin in copies.items()}
+    # The province renumbered the ministry's items 2-4 as 1-3.
+    assert {("1", "2"), ("2", "3"), ("3", "4")} <= items
+    # A short heading is a copy only word for word: "๕.๑ ด้านสุขภาพ" is in both.
+    relayed = searcher.copies_between(ids["นร 0017.2/ว 469"], ids["มท 0211.6/ว 339"])
+    heading = next(h for h in searcher.letter_passages(ids["นร 0017.2/ว 469"])
+                   if h.item == "5.1")
+    assert heading.text.split() == ["๕.๑", "ด้านสุขภาพ"] and heading.chunk_id in relayed
+    relayed_items = {c.item for c in searcher.store.chunks_by_ids(list(relayed)).values()}
+    assert "1.1" in relayed_items and "4.5" not in relayed_items  # 4.5: OCR-garbled in ว 339

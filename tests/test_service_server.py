@@ -141,6 +141,11 @@ def test_real_model_answers_the_examples(real_index: Path, real_embedder: Any) -
                            json={"question": "หนังสือเวียนฉบับไหนสั่งเรื่องยาเสพติด"}).json()
         assert not body["not_found"]
         assert body["answer"].startswith("หนังสือที่ มท ๐๒๑๑.๖/ว ๓๓๙ ลงวันที่ ๑๕ สิงหาคม ๒๕๖๘")
+        # Two letters: what they share, and what each has alone.
+        body = client.post("/api/ask", json={"question": "ว 469 กับ ว 339 ต่างกันอย่างไร"}).json()
+        assert body["answer"].startswith("เปรียบเทียบหนังสือ 2 ฉบับ:\n")
+        assert "\nข้อเดียวกันแต่ถ้อยคำต่างกัน (1 ข้อ):\n" in body["answer"]
+        assert {c["doc_no"] for c in body["citations"]} == {"นร 0017.2/ว 469", "มท 0211.6/ว 339"}
         health = client.get("/api/health").json()
         assert health["model"].startswith("multilingual-e5-small")
         assert health["query_runtime"] == "onnx"  # the real model takes the fast query path
