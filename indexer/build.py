@@ -64,7 +64,7 @@ class BuildReport:
     files_reused: list[str] = field(default_factory=list)
     files_removed: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
-    # Files under the given folders that are not read at all (e.g. "scan.pdf"), so a
+    # Files under the given folders that are not read at all (e.g. "scan.tif"), so a
     # summary can say so instead of leaving them out silently.
     files_skipped: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)

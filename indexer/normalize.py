@@ -51,8 +51,29 @@ OCR_FIXES: tuple[tuple[str, str, str], ...] = (
 )
 
 
+# Thai glyph variants that fonts keep in the Private Use Area (a tone mark set lower
+# or further left, ฐ and ญ without their tails): text copied or extracted from a PDF
+# set in such a font (TH Sarabun and its kin) carries them instead of the letters.
+# Windows' codes and Apple's, as HarfBuzz's Thai fallback shaper lists them.
+_THAI_PUA = {
+    **dict.fromkeys((0xF70A, 0xF705, 0xF713, 0xF88B, 0xF88C, 0xF88A), "\u0e48"),  # mai ek
+    **dict.fromkeys((0xF70B, 0xF706, 0xF714, 0xF88E, 0xF88F, 0xF88D), "\u0e49"),  # mai tho
+    **dict.fromkeys((0xF70C, 0xF707, 0xF715, 0xF891, 0xF892, 0xF890), "\u0e4a"),  # mai tri
+    **dict.fromkeys((0xF70D, 0xF708, 0xF716, 0xF894, 0xF895, 0xF893), "\u0e4b"),  # chattawa
+    **dict.fromkeys((0xF70E, 0xF709, 0xF717, 0xF897, 0xF898, 0xF896), "\u0e4c"),  # thanthakhat
+    **dict.fromkeys((0xF718, 0xF89B), "\u0e38"), **dict.fromkeys((0xF719, 0xF89C), "\u0e39"),
+    **dict.fromkeys((0xF71A, 0xF89D), "\u0e3a"), **dict.fromkeys((0xF710, 0xF884), "\u0e31"),
+    **dict.fromkeys((0xF701, 0xF885), "\u0e34"), **dict.fromkeys((0xF702, 0xF886), "\u0e35"),
+    **dict.fromkeys((0xF703, 0xF887), "\u0e36"), **dict.fromkeys((0xF704, 0xF888), "\u0e37"),
+    **dict.fromkeys((0xF712, 0xF889), "\u0e47"), **dict.fromkeys((0xF711, 0xF899), "\u0e4d"),
+    **dict.fromkeys((0xF70F, 0xF89A), "\u0e0d"), **dict.fromkeys((0xF700, 0xF89E), "\u0e10"),
+}
+
+
 def clean_unicode(text: str) -> str:
-    """Repair Unicode without changing what is printed: NFC, sara am, zero-width."""
+    """Repair Unicode without changing what is printed: NFC, sara am, zero-width, Thai
+    glyph variants."""
+    text = text.translate(_THAI_PUA)
     text = unicodedata.normalize("NFC", text)
     text = ZERO_WIDTH_RE.sub("", text)
     text = SPACE_LIKE_RE.sub(" ", text)

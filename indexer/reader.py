@@ -1,7 +1,8 @@
 """Read a corpus file into text, or say precisely why it cannot be read.
 
 Circulars arrive as UTF-8 text from OCR, but Thai offices still produce TIS-620 /
-cp874 files, and a corpus folder collects stray binaries and truncated downloads.
+cp874 files, PDFs with a text layer (`indexer.pdf_text`), and a corpus folder
+collects stray binaries and truncated downloads.
 Every failure becomes a `ReadProblem` naming the file and the reason, in Thai and
 English, so one bad file never stops the rest of the build.
 """
@@ -11,7 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-SUPPORTED_SUFFIXES = {".txt", ".md", ".jsonl"}
+from indexer.pdf_text import PdfProblem, pdf_text
+
+SUPPORTED_SUFFIXES = {".txt", ".md", ".jsonl", ".pdf"}
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,11 @@ def read_source(path: Path, max_bytes: int, display_name: str | None = None) -> 
     data = path.read_bytes()
     if not data.strip():
         raise ReadProblemError(ReadProblem(name, "ไฟล์ว่าง", "file is empty"))
+    if path.suffix.lower() == ".pdf":
+        try:
+            return SourceText(name, pdf_text(data), "pdf")
+        except PdfProblem as problem:
+            raise ReadProblemError(ReadProblem(name, problem.thai, problem.english)) from None
     if _looks_binary(data):
         raise ReadProblemError(
             ReadProblem(name, "ไฟล์ไม่ใช่ข้อความ (ไบนารี)", "file is binary, not text")

@@ -96,3 +96,11 @@ def test_doc_numbers_without_circular_mark_and_word_boundaries() -> None:
     assert normalize_doc_no("ที่ มท ๐๒๑๑.๒/๑๙๓๕๕") == "มท 0211.2/19355"
     # "กันยายน ๒๕๖๘ / ๒๕๖๘" is a date, not document "ยน 2568/2568".
     assert find_doc_numbers("วันที่ ๖ กันยายน ๒๕๖๘ / ๒๕๖๘") == []
+
+
+def test_thai_glyph_variants_from_pdf_fonts_become_letters() -> None:
+    # Text extracted from a PDF set in TH Sarabun: lowered tone marks and a tailless ฐ
+    # in the Private Use Area (Windows' and Apple's codes).
+    assert clean_unicode("ผู\uf70bว\uf70aาราชการ") == "ผู้ว่าราชการ"
+    assert clean_unicode("\uf700าน \u0e1b\uf88bา") == "ฐาน ป่า"
+    assert index_form("ท\uf711\uf70bา") == "ท้ำ"  # the nikhahit variant still forms sara am

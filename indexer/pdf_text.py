@@ -1,0 +1,152 @@
+"""The text of a PDF circular, laid out as the OCR text the chunker reads.
+
+Offices send circulars as PDFs made from Word documents, with a text layer. The
+chunker (`indexer.letters`, `indexer.chunker`) reads lines and takes a blank line as
+the end of a paragraph, as the OCR'd seeds print them; a PDF's text layer has lines
+but no blank lines, and without them a letter's header and items run together (the
+seeds with their blank lines removed give no chunk at all). So each page's lines are
+read with their positions (PDFium, through `pypdfium2`), and a blank line is put
+before each line that starts a paragraph:
+
+* a line indented from the page's left margin (a Thai letter indents each paragraph
+  and item; centred lines, such as the signature, count too);
+* a line set apart from the one above by more than a line's height;
+* a line starting a header field (ที่, เรื่อง, เรียน, อ้างถึง, สิ่งที่ส่งมาด้วย, ส่วนราชการ)
+  or a numbered item (๑., ๑.๑, (๑), ๑));
+* a line after one that ends well short of the right margin (a paragraph's last
+  line).
+
+A page number alone on a page's first or last line ("- ๒ -", "๒", "หน้า ๒") is
+dropped. A page's first line that starts no paragraph continues the paragraph the
+page before ended with, as an item cut by a page break does.
+
+A PDF whose pages hold no text is a scan: it needs OCR first, and the reader says so
+(`NoTextLayer`) rather than indexing nothing. Tables are read as lines of text, not
+rows: the chunker's table rows come from the OCR text's tables only.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import dataclass
+from itertools import pairwise
+
+import pypdfium2 as pdfium
+
+from indexer.items import match_marker
+
+# Points (1/72 inch). A Thai letter indents paragraphs by 2.5 cm (71 pt); OCR-free
+# PDFs of other layouts indent less, and a line's first glyph may sit a point or two
+# off the margin.
+INDENT_POINTS = 12.0
+SHORT_LINE_SHARE = 0.8  # a line ending before this share of the text width ends its paragraph
+GAP_LINES = 1.6  # baseline distance, in typical line spacings, that sets a paragraph apart
+MIN_TEXT_CHARS = 20  # visible characters a PDF needs before it counts as having text
+FIELD_START_RE = re.compile(r"^(?:ที่\s|เรื่อง|เรียน|อ้างถึง|สิ่งที่ส่งมาด้วย|ส่วนราชการ)")
+PAGE_NUMBER_RE = re.compile(r"^(?:หน้า\s*)?[-–(]?\s*[0-9๐-๙]{1,3}\s*[-–)]?$")
+
+
+class PdfProblem(ValueError):
+    """A PDF that cannot be read, with a Thai and an English reason."""
+
+    def __init__(self, thai: str, english: str) -> None:
+        super().__init__(f"{thai} / {english}")
+        self.thai = thai
+        self.english = english
+
+
+@dataclass
+class _Line:
+    text: str
+    left: float
+    right: float
+    bottom: float  # the lowest glyph's bottom, in points from the page's foot
+
+
+def pdf_text(data: bytes) -> str:
+    """The PDF's text, one line per printed line, a blank line before each paragraph;
+    `PdfProblem` when it cannot be opened or holds no text (a scan)."""
+    try:
+        document = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as error:
+        if "password" in str(error).lower():
+            raise PdfProblem("ไฟล์ PDF มีรหัสผ่าน", "the PDF is password-protected") from None
+        raise PdfProblem("เปิดไฟล์ PDF ไม่ได้ (ไฟล์เสียหรือไม่ใช่ PDF)",
+                         f"cannot open the PDF ({error})") from None
+    try:
+        pages = [_page_lines(document[index]) for index in range(len(document))]
+    finally:
+        document.close()
+    visible = sum(len("".join(line.text.split())) for page in pages for line in page)
+    if visible < MIN_TEXT_CHARS:
+        raise PdfProblem(
+            "ไฟล์ PDF ไม่มีข้อความ (น่าจะเป็นภาพสแกน) ต้องทำ OCR ก่อน เช่น ocrmypdf -l tha",
+            "the PDF has no text layer (a scan?): run OCR on it first, e.g. ocrmypdf -l tha")
+    out: list[str] = []
+    for lines in pages:
+        out.extend(_laid_out(_without_page_numbers(lines), continues=bool(out)))
+    return "\n".join(out).strip("\n") + "\n"
+
+
+def _page_lines(page: pdfium.PdfPage) -> list[_Line]:
+    """The page's printed lines, top to bottom, with their extents."""
+    textpage = page.get_textpage()
+    try:
+        text = textpage.get_text_range()
+        lines: list[_Line] = []
+        start = 0
+        # PDFium numbers the line breaks it generates like characters, so an index
+        # into the text is an index of a character box.
+        for raw in text.replace("\r\n", "\n").split("\n"):
+            line = _measured(textpage, raw, start)
+            if line is not None:
+                lines.append(line)
+            start += len(raw) + (2 if text[start + len(raw):start + len(raw) + 2] == "\r\n"
+                                 else 1)
+        return lines
+    finally:
+        textpage.close()
+
+
+def _measured(textpage: pdfium.PdfTextPage, raw: str, start: int) -> _Line | None:
+    boxes = [textpage.get_charbox(start + offset) for offset, ch in enumerate(raw)
+             if not ch.isspace()]
+    if not boxes:
+        return None
+    return _Line(raw.strip(), min(b[0] for b in boxes), max(b[2] for b in boxes),
+                 min(b[1] for b in boxes))
+
+
+def _without_page_numbers(lines: list[_Line]) -> list[_Line]:
+    """The page's lines without a page number printed alone at its top or foot."""
+    ends = {0, len(lines) - 1}
+    return [line for index, line in enumerate(lines)
+            if not (index in ends and PAGE_NUMBER_RE.match(line.text))]
+
+
+def _laid_out(lines: list[_Line], continues: bool) -> list[str]:
+    """The page's lines with a blank line before each that starts a paragraph; the first
+    gets none when `continues` and it starts no paragraph (a paragraph cut by the page
+    break)."""
+    if not lines:
+        return []
+    margin = min(line.left for line in lines)
+    right = max(line.right for line in lines)
+    width = max(right - margin, 1.0)
+    spacings = [above.bottom - below.bottom for above, below in pairwise(lines)
+                if above.bottom > below.bottom]
+    spacing = statistics.median(spacings) if spacings else 0.0
+    out: list[str] = []
+    for index, line in enumerate(lines):
+        previous = lines[index - 1] if index else None
+        starts = (line.left - margin > INDENT_POINTS
+                  or FIELD_START_RE.match(line.text) is not None
+                  or match_marker(line.text) is not None
+                  or (previous is not None
+                      and (previous.right - margin < SHORT_LINE_SHARE * width
+                           or (spacing and previous.bottom - line.bottom > GAP_LINES * spacing))))
+        if starts and (index or continues):
+            out.append("")
+        out.append(line.text)
+    return out

@@ -1,0 +1,93 @@
+"""Print lines of a seed circular to a PDF laid out as a Word-made Thai letter.
+
+    python scripts/make_pdf_fixture.py corpus/001_bc8389bb0e7e5d58.txt 381 513 \
+        tests/data/w10303.pdf
+
+The PDF tests (`tests/test_pdf_text.py`) need a real PDF with a Thai text layer whose
+text is known: this prints the given lines (1-based, inclusive) of a seed as a
+Word-made letter prints them: A4, each paragraph's first line indented 2.5 cm (header
+fields at the margin), lines wrapped between Thai words, a page number "- ๒ -" atop
+every page after the first, a new page after a continuation marker ("/กำกับ..."),
+and no blank lines. Needs reportlab (the dev extra) and a Thai TrueType font
+(Debian's fonts-thai-tlwg). Run once; the PDF is committed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+
+from pythainlp.tokenize import word_tokenize
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas
+
+FONT = "/usr/share/fonts/truetype/tlwg/Garuda.ttf"
+SIZE = 13
+LEADING = SIZE * 1.5
+MARGIN = 72.0  # 2.5 cm
+INDENT = 71.0  # 2.5 cm, as ระเบียบงานสารบรรณ lays out paragraphs
+FIELD_RE = re.compile(r"^(?:ที่\s|เรื่อง|เรียน|อ้างถึง|สิ่งที่ส่งมาด้วย|ส่วนราชการ)")
+CONTINUATION_RE = re.compile(r"^/\S.*\.\.\.$")
+THAI_DIGITS = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
+
+
+def wrapped(text: str, first_width: float, width: float) -> list[str]:
+    """`text` broken into lines between words (newmm), the first `first_width` wide."""
+    lines, current, limit = [], "", first_width
+    for word in word_tokenize(text, engine="newmm", keep_whitespace=True):
+        if current and pdfmetrics.stringWidth(current + word, "Thai", SIZE) > limit:
+            lines.append(current.rstrip())
+            current, limit = word.lstrip(), width
+        else:
+            current += word
+    return [*lines, current.rstrip()]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("source", type=Path)
+    parser.add_argument("first", type=int)
+    parser.add_argument("last", type=int)
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--font", default=FONT)
+    args = parser.parse_args()
+    pdfmetrics.registerFont(TTFont("Thai", args.font))
+    source = args.source.read_text(encoding="utf-8").split("\n")[args.first - 1:args.last]
+    page_width, page_height = A4
+    width = page_width - 2 * MARGIN
+    pdf = canvas.Canvas(str(args.out), pagesize=A4, invariant=True)
+    page, y = 1, page_height - MARGIN
+
+    def new_page() -> float:
+        nonlocal page
+        pdf.showPage()
+        page += 1
+        pdf.setFont("Thai", SIZE)
+        pdf.drawCentredString(page_width / 2, page_height - MARGIN / 2,
+                              f"- {str(page).translate(THAI_DIGITS)} -")
+        return page_height - MARGIN
+
+    pdf.setFont("Thai", SIZE)
+    starts_paragraph = True
+    for raw in source:
+        text = " ".join(raw.replace("\t", " ").split())
+        if not text:
+            starts_paragraph = True
+            continue
+        indent = INDENT if starts_paragraph and not FIELD_RE.match(text) else 0.0
+        for number, line in enumerate(wrapped(text, width - indent, width)):
+            if y < MARGIN:
+                y = new_page()
+            pdf.drawString(MARGIN + (indent if number == 0 else 0.0), y, line)
+            y -= LEADING
+        starts_paragraph = False
+        if CONTINUATION_RE.match(text):
+            y = new_page()
+    pdf.save()
+
+
+if __name__ == "__main__":
+    main()

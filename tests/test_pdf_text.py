@@ -1,0 +1,133 @@
+"""PDF circulars: the text layer laid out as the chunker reads OCR text, and the
+problems a PDF can have, reported by file name.
+
+`tests/data/w10303.pdf` is seed 001's letter มท 0211.6/ว 10303 (its lines 381-513)
+printed as a Word-made letter by `scripts/make_pdf_fixture.py`: paragraphs indented,
+lines wrapped between words, page numbers, no blank lines.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pytest
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.pdfencrypt import StandardEncryption
+from reportlab.pdfgen import canvas
+
+from circulars.settings import Settings
+from indexer.build import build_index
+from indexer.chunker import parse_circular
+from indexer.pdf_text import PdfProblem, _laid_out, _Line, pdf_text
+from indexer.reader import ReadProblemError, read_source
+from retriever.search import Searcher
+from tests.conftest import SEED_FILES
+from tests.fakes import HashEmbedder
+
+FIXTURE = Path(__file__).parent / "data" / "w10303.pdf"
+W10303_LINES = (381, 513)  # 1-based, inclusive, in seed 001
+
+
+def _seed_letter() -> str:
+    lines = SEED_FILES[1].read_text(encoding="utf-8").split("\n")
+    first, last = W10303_LINES
+    return "\n".join(lines[first - 1:last])
+
+
+def _key(chunk: object) -> tuple[str, str]:
+    return chunk.item, "".join(chunk.text.split())  # type: ignore[attr-defined]
+
+
+def test_a_pdf_letter_gives_the_chunks_of_its_text() -> None:
+    from_text = parse_circular(_seed_letter(), "w10303.txt")
+    from_pdf = parse_circular(pdf_text(FIXTURE.read_bytes()), "w10303.pdf")
+    # Same items, same words: the paragraphs, items and header were found again.
+    assert [_key(c) for c in from_pdf.chunks] == [_key(c) for c in from_text.chunks]
+    assert len(from_pdf.chunks) == 47
+    letter, expected = from_pdf.letters[0], from_text.letters[0]
+    for field in ("doc_no", "date", "subject", "to", "references", "enclosures",
+                  "signatory", "position", "urgency"):
+        assert getattr(letter, field) == getattr(expected, field), field
+    assert letter.doc_no == "มท 0211.6/ว 10303" and letter.date == "2024-10-24"
+
+
+def test_page_numbers_and_page_breaks() -> None:
+    text = pdf_text(FIXTURE.read_bytes())
+    assert "- ๒ -" not in text and "- ๓ -" not in text
+    # Item 3.1 runs over a page break after its continuation marker; the chunker
+    # stitches it as it does in the OCR text.
+    item = next(c for c in parse_circular(text, "w10303.pdf").chunks if c.item == "3.1")
+    assert "เร่งรัดจ่ายเงินเยียวยา" in item.text and "กำกับ ติดตาม และเร่งรัด" in item.text
+
+
+def _line(text: str, left: float, bottom: float, right: float = 520.0) -> _Line:
+    return _Line(text, left, right, bottom)
+
+
+def test_paragraphs_set_apart_by_space_rather_than_indent() -> None:
+    lines = [_line("ตามหนังสือที่อ้างถึง กระทรวงมหาดไทยได้จัดการประชุม", 72, 700),
+             _line("มอบนโยบาย นั้น", 72, 682, right=200),
+             _line("ในการนี้ ขอให้ดำเนินการ", 72, 640),  # a gap, not an indent
+             _line("ต่อไป", 72, 622)]
+    assert _laid_out(lines, continues=False) == [
+        "ตามหนังสือที่อ้างถึง กระทรวงมหาดไทยได้จัดการประชุม", "มอบนโยบาย นั้น", "",
+        "ในการนี้ ขอให้ดำเนินการ", "ต่อไป"]
+
+
+def test_a_page_that_continues_the_paragraph_before() -> None:
+    lines = [_line("ต่อจากหน้าก่อน", 72, 760), _line("๒. ข้อถัดไป", 143, 742)]
+    assert _laid_out(lines, continues=True) == ["ต่อจากหน้าก่อน", "", "๒. ข้อถัดไป"]
+
+
+def _blank_pdf() -> bytes:
+    document = pdfium.PdfDocument.new()
+    document.new_page(*A4)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def _encrypted_pdf() -> bytes:
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=A4, encrypt=StandardEncryption("secret", canPrint=0))
+    pdf.drawString(72, 700, "Circular W 10303 item 3.6")
+    pdf.save()
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("data", "thai", "english"), [
+    (_blank_pdf(), "ไม่มีข้อความ (น่าจะเป็นภาพสแกน) ต้องทำ OCR ก่อน", "no text layer"),
+    (_encrypted_pdf(), "มีรหัสผ่าน", "password-protected"),
+    (b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n", "เปิดไฟล์ PDF ไม่ได้",
+     "cannot open the PDF"),
+])
+def test_pdf_problems_are_named(tmp_path: Path, data: bytes, thai: str, english: str) -> None:
+    path = tmp_path / "หนังสือ.pdf"
+    path.write_bytes(data)
+    with pytest.raises(ReadProblemError) as raised:
+        read_source(path, max_bytes=10_000_000)
+    assert raised.value.problem.path == str(path)
+    assert thai in raised.value.problem.reason_th
+    assert english in raised.value.problem.reason_en
+    with pytest.raises(PdfProblem):
+        pdf_text(data)
+
+
+def test_a_folder_of_pdfs_is_indexed_and_searched(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(FIXTURE, corpus / "w10303.pdf")
+    (corpus / "scan.pdf").write_bytes(_blank_pdf())
+    settings = Settings(index_dir=tmp_path / "index", weak_lexical_weight=1.0)
+    embedder = HashEmbedder()
+    report = build_index([corpus], settings.index_dir, settings, embedder)
+    # The scan is reported by name; the letter is indexed.
+    assert len(report.failures) == 1 and report.failures[0].startswith("scan.pdf: ")
+    assert report.letters == 1 and report.chunks == 47
+    top = Searcher(settings.index_dir, embedder, settings).search(
+        "มท 0211.6/ว 10303 ข้อ 3.6", k=3)[0]
+    assert (top.doc_no, top.item, top.source) == ("มท 0211.6/ว 10303", "3.6", "w10303.pdf")
+    assert top.text.startswith("๓.๖ เตรียมความพร้อมรับมือสถานการณ์ในช่วงฤดูฝน")
