@@ -152,6 +152,11 @@ def _parse(path: Path, source: str, settings: Settings) -> tuple[ParsedFile, Sou
         parsed = parse_jsonl(text.text, source, settings.max_document_chunk_chars)
     else:
         parsed = parse_circular(text.text, source, settings.max_chunk_chars)
+    if text.pages_without_text:
+        pages = ", ".join(str(n) for n in text.pages_without_text)
+        parsed.warnings.append(
+            f"{source}: หน้า {pages} ไม่มีข้อความ (ภาพสแกนหรือหน้าว่าง) ไม่ได้นำเข้า / page(s) "
+            f"{pages} have no text layer (scanned or blank) and are not indexed")
     if text.truncated_utf8:
         parsed.warnings.append(
             f"{source}: ไฟล์ถูกตัดกลางอักขระ ตัดส่วนท้ายที่เสียออก / file ends mid-character; "

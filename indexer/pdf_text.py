@@ -21,8 +21,10 @@ dropped. A page's first line that starts no paragraph continues the paragraph th
 page before ended with, as an item cut by a page break does.
 
 A PDF whose pages hold no text is a scan: it needs OCR first, and the reader says so
-(`NoTextLayer`) rather than indexing nothing. Tables are read as lines of text, not
-rows: the chunker's table rows come from the OCR text's tables only.
+(`PdfProblem`) rather than indexing nothing; pages without text among pages with
+text are named, so that a partly scanned PDF's missing pages are not lost silently.
+Tables are read as lines of text, not rows: the chunker's table rows come from the
+OCR text's tables only.
 """
 
 from __future__ import annotations
@@ -64,9 +66,16 @@ class _Line:
     bottom: float  # the lowest glyph's bottom, in points from the page's foot
 
 
-def pdf_text(data: bytes) -> str:
-    """The PDF's text, one line per printed line, a blank line before each paragraph;
-    `PdfProblem` when it cannot be opened or holds no text (a scan)."""
+@dataclass(frozen=True)
+class PdfText:
+    text: str
+    pages_without_text: list[int]  # 1-based: scanned pages among text ones, or blank
+
+
+def pdf_text(data: bytes) -> PdfText:
+    """The PDF's text, one line per printed line, a blank line before each paragraph,
+    and the pages that hold none; `PdfProblem` when it cannot be opened or holds no
+    text at all (a scan)."""
     try:
         document = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as error:
@@ -86,7 +95,8 @@ def pdf_text(data: bytes) -> str:
     out: list[str] = []
     for lines in pages:
         out.extend(_laid_out(_without_page_numbers(lines), continues=bool(out)))
-    return "\n".join(out).strip("\n") + "\n"
+    return PdfText("\n".join(out).strip("\n") + "\n",
+                   [number for number, lines in enumerate(pages, 1) if not lines])
 
 
 def _page_lines(page: pdfium.PdfPage) -> list[_Line]:

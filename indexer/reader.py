@@ -9,7 +9,7 @@ English, so one bad file never stops the rest of the build.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from indexer.pdf_text import PdfProblem, pdf_text
@@ -33,6 +33,7 @@ class SourceText:
     text: str
     encoding: str
     truncated_utf8: bool = False
+    pages_without_text: list[int] = field(default_factory=list)  # a PDF's, 1-based
 
 
 def _looks_binary(data: bytes) -> bool:
@@ -87,9 +88,11 @@ def read_source(path: Path, max_bytes: int, display_name: str | None = None) -> 
         raise ReadProblemError(ReadProblem(name, "ไฟล์ว่าง", "file is empty"))
     if path.suffix.lower() == ".pdf":
         try:
-            return SourceText(name, pdf_text(data), "pdf")
+            found = pdf_text(data)
         except PdfProblem as problem:
             raise ReadProblemError(ReadProblem(name, problem.thai, problem.english)) from None
+        return SourceText(name, found.text, "pdf",
+                          pages_without_text=found.pages_without_text)
     if _looks_binary(data):
         raise ReadProblemError(
             ReadProblem(name, "ไฟล์ไม่ใช่ข้อความ (ไบนารี)", "file is binary, not text")

@@ -43,7 +43,7 @@ def _key(chunk: object) -> tuple[str, str]:
 
 def test_a_pdf_letter_gives_the_chunks_of_its_text() -> None:
     from_text = parse_circular(_seed_letter(), "w10303.txt")
-    from_pdf = parse_circular(pdf_text(FIXTURE.read_bytes()), "w10303.pdf")
+    from_pdf = parse_circular(pdf_text(FIXTURE.read_bytes()).text, "w10303.pdf")
     # Same items, same words: the paragraphs, items and header were found again.
     assert [_key(c) for c in from_pdf.chunks] == [_key(c) for c in from_text.chunks]
     assert len(from_pdf.chunks) == 47
@@ -55,7 +55,7 @@ def test_a_pdf_letter_gives_the_chunks_of_its_text() -> None:
 
 
 def test_page_numbers_and_page_breaks() -> None:
-    text = pdf_text(FIXTURE.read_bytes())
+    text = pdf_text(FIXTURE.read_bytes()).text
     assert "- ๒ -" not in text and "- ๓ -" not in text
     # Item 3.1 runs over a page break after its continuation marker; the chunker
     # stitches it as it does in the OCR text.
@@ -114,6 +114,28 @@ def test_pdf_problems_are_named(tmp_path: Path, data: bytes, thai: str, english:
     assert english in raised.value.problem.reason_en
     with pytest.raises(PdfProblem):
         pdf_text(data)
+
+
+def _with_a_scanned_page() -> bytes:
+    """The fixture with a page that has no text (a scanned page) inserted second."""
+    document = pdfium.PdfDocument(FIXTURE.read_bytes())
+    document.new_page(*A4, index=1)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def test_a_partly_scanned_pdf_names_its_pages_without_text(tmp_path: Path) -> None:
+    found = pdf_text(_with_a_scanned_page())
+    assert found.pages_without_text == [2]
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "partly.pdf").write_bytes(_with_a_scanned_page())
+    settings = Settings(index_dir=tmp_path / "index")
+    report = build_index([corpus], settings.index_dir, settings, HashEmbedder())
+    assert report.chunks == 47
+    assert "partly.pdf: หน้า 2 ไม่มีข้อความ (ภาพสแกนหรือหน้าว่าง) ไม่ได้นำเข้า" in " ".join(
+        report.warnings)
 
 
 def test_a_folder_of_pdfs_is_indexed_and_searched(tmp_path: Path) -> None:
