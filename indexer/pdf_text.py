@@ -21,7 +21,7 @@ dropped. A page's first line that starts no paragraph continues the paragraph th
 page before ended with, as an item cut by a page break does.
 
 A PDF whose pages hold no text is a scan: it needs OCR first, and the reader says so
-(`PdfProblem`) rather than indexing nothing; pages without text among pages with
+(`DocumentProblem`) rather than indexing nothing; pages without text among pages with
 text are named, so that a partly scanned PDF's missing pages are not lost silently.
 Tables are read as lines of text, not rows: the chunker's table rows come from the
 OCR text's tables only.
@@ -36,6 +36,7 @@ from itertools import pairwise
 
 import pypdfium2 as pdfium
 
+from indexer.document_problem import DocumentProblem
 from indexer.items import match_marker
 
 # Points (1/72 inch). A Thai letter indents paragraphs by 2.5 cm (71 pt); OCR-free
@@ -47,15 +48,6 @@ GAP_LINES = 1.6  # baseline distance, in typical line spacings, that sets a para
 MIN_TEXT_CHARS = 20  # visible characters a PDF needs before it counts as having text
 FIELD_START_RE = re.compile(r"^(?:ที่\s|เรื่อง|เรียน|อ้างถึง|สิ่งที่ส่งมาด้วย|ส่วนราชการ)")
 PAGE_NUMBER_RE = re.compile(r"^(?:หน้า\s*)?[-–(]?\s*[0-9๐-๙]{1,3}\s*[-–)]?$")
-
-
-class PdfProblem(ValueError):
-    """A PDF that cannot be read, with a Thai and an English reason."""
-
-    def __init__(self, thai: str, english: str) -> None:
-        super().__init__(f"{thai} / {english}")
-        self.thai = thai
-        self.english = english
 
 
 @dataclass
@@ -74,14 +66,14 @@ class PdfText:
 
 def pdf_text(data: bytes) -> PdfText:
     """The PDF's text, one line per printed line, a blank line before each paragraph,
-    and the pages that hold none; `PdfProblem` when it cannot be opened or holds no
+    and the pages that hold none; `DocumentProblem` when it cannot be opened or holds no
     text at all (a scan)."""
     try:
         document = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as error:
         if "password" in str(error).lower():
-            raise PdfProblem("ไฟล์ PDF มีรหัสผ่าน", "the PDF is password-protected") from None
-        raise PdfProblem("เปิดไฟล์ PDF ไม่ได้ (ไฟล์เสียหรือไม่ใช่ PDF)",
+            raise DocumentProblem("ไฟล์ PDF มีรหัสผ่าน", "the PDF is password-protected") from None
+        raise DocumentProblem("เปิดไฟล์ PDF ไม่ได้ (ไฟล์เสียหรือไม่ใช่ PDF)",
                          f"cannot open the PDF ({error})") from None
     try:
         pages = [_page_lines(document[index]) for index in range(len(document))]
@@ -89,7 +81,7 @@ def pdf_text(data: bytes) -> PdfText:
         document.close()
     visible = sum(len("".join(line.text.split())) for page in pages for line in page)
     if visible < MIN_TEXT_CHARS:
-        raise PdfProblem(
+        raise DocumentProblem(
             "ไฟล์ PDF ไม่มีข้อความ (น่าจะเป็นภาพสแกน) ต้องทำ OCR ก่อน เช่น ocrmypdf -l tha",
             "the PDF has no text layer (a scan?): run OCR on it first, e.g. ocrmypdf -l tha")
     out: list[str] = []

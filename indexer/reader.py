@@ -1,8 +1,9 @@
 """Read a corpus file into text, or say precisely why it cannot be read.
 
 Circulars arrive as UTF-8 text from OCR, but Thai offices still produce TIS-620 /
-cp874 files, PDFs with a text layer (`indexer.pdf_text`), and a corpus folder
-collects stray binaries and truncated downloads.
+cp874 files, PDFs with a text layer (`indexer.pdf_text`) and Word files
+(`indexer.docx_text`), and a corpus folder collects stray binaries and truncated
+downloads.
 Every failure becomes a `ReadProblem` naming the file and the reason, in Thai and
 English, so one bad file never stops the rest of the build.
 """
@@ -12,9 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from indexer.pdf_text import PdfProblem, pdf_text
+from indexer.document_problem import DocumentProblem
+from indexer.docx_text import docx_text
+from indexer.pdf_text import pdf_text
 
-SUPPORTED_SUFFIXES = {".txt", ".md", ".jsonl", ".pdf"}
+SUPPORTED_SUFFIXES = {".txt", ".md", ".jsonl", ".pdf", ".docx"}
 
 
 @dataclass(frozen=True)
@@ -86,13 +89,16 @@ def read_source(path: Path, max_bytes: int, display_name: str | None = None) -> 
     data = path.read_bytes()
     if not data.strip():
         raise ReadProblemError(ReadProblem(name, "ไฟล์ว่าง", "file is empty"))
-    if path.suffix.lower() == ".pdf":
-        try:
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".pdf":
             found = pdf_text(data)
-        except PdfProblem as problem:
-            raise ReadProblemError(ReadProblem(name, problem.thai, problem.english)) from None
-        return SourceText(name, found.text, "pdf",
-                          pages_without_text=found.pages_without_text)
+            return SourceText(name, found.text, "pdf",
+                              pages_without_text=found.pages_without_text)
+        if suffix == ".docx":
+            return SourceText(name, docx_text(data), "docx")
+    except DocumentProblem as problem:
+        raise ReadProblemError(ReadProblem(name, problem.thai, problem.english)) from None
     if _looks_binary(data):
         raise ReadProblemError(
             ReadProblem(name, "ไฟล์ไม่ใช่ข้อความ (ไบนารี)", "file is binary, not text")

@@ -239,7 +239,7 @@ def test_index_counts_each_file_once_and_lists_unsupported_ones(
                 "not json", json.dumps({"id": "b"}))
     write_lines(corpus / "allbad.jsonl", "not json")
     (corpus / "empty.txt").write_bytes(b"")
-    (corpus / "ignored.docx").write_bytes(b"PK\x03\x04")
+    (corpus / "ignored.xlsx").write_bytes(b"PK\x03\x04")
     (corpus / ".hidden").mkdir()
     (corpus / ".hidden" / "tool.bin").write_bytes(b"x")
     index = tmp_path / "index"
@@ -247,12 +247,12 @@ def test_index_counts_each_file_once_and_lists_unsupported_ones(
     out, err = capsys.readouterr()
     assert "files 2 parsed, 0 unchanged, 0 removed, 2 failed, 1 skipped;" in out
     assert "bad.jsonl:2:" in out and "bad.jsonl:3:" in out and "allbad.jsonl:1:" in out
-    assert "ข้าม / skipped: ignored.docx" in err and "unsupported type" in err
+    assert "ข้าม / skipped: ignored.xlsx" in err and "unsupported type" in err
     assert "allbad.jsonl" in err and "empty.txt" in err and "tool.bin" not in err
     # Unchanged, the next run says so and still names the file it does not read.
     assert run("index", str(corpus), "--index", str(index), "--quiet") == 0
     out, err = capsys.readouterr()
-    assert "up to date" in out and "ignored.docx" in err
+    assert "up to date" in out and "ignored.xlsx" in err
 
 
 def test_build_report_partitions_the_files(tmp_path: Path) -> None:
@@ -260,14 +260,14 @@ def test_build_report_partitions_the_files(tmp_path: Path) -> None:
     corpus.mkdir()
     shutil.copy(SEED_FILES[0], corpus)
     write_lines(corpus / "allbad.jsonl", "not json")
-    (corpus / "notes.docx").write_bytes(b"PK")
+    (corpus / "notes.xlsx").write_bytes(b"PK")
     from circulars.settings import Settings
 
     settings = Settings(index_dir=tmp_path / "index")
     report = build_index([corpus], settings.index_dir, settings, HashEmbedder())
     assert report.files_parsed == [SEED_FILES[0].name]
     assert [f.split(":")[0] for f in report.failures] == ["allbad.jsonl"]
-    assert report.files_skipped == ["notes.docx"]
+    assert report.files_skipped == ["notes.xlsx"]
     assert "allbad.jsonl" not in report.coverage
 
 

@@ -21,7 +21,8 @@ from reportlab.pdfgen import canvas
 from circulars.settings import Settings
 from indexer.build import build_index
 from indexer.chunker import parse_circular
-from indexer.pdf_text import PdfProblem, _laid_out, _Line, pdf_text
+from indexer.document_problem import DocumentProblem
+from indexer.pdf_text import _laid_out, _Line, pdf_text
 from indexer.reader import ReadProblemError, read_source
 from retriever.search import Searcher
 from tests.conftest import SEED_FILES
@@ -112,7 +113,7 @@ def test_pdf_problems_are_named(tmp_path: Path, data: bytes, thai: str, english:
     assert raised.value.problem.path == str(path)
     assert thai in raised.value.problem.reason_th
     assert english in raised.value.problem.reason_en
-    with pytest.raises(PdfProblem):
+    with pytest.raises(DocumentProblem):
         pdf_text(data)
 
 

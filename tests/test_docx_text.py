@@ -1,0 +1,116 @@
+"""Word circulars: a .docx's paragraphs and tables laid out as the chunker reads OCR
+text, and the problems a Word file can have, reported by file name.
+
+The documents are real .docx files written with python-docx from a seed's text: each
+blank-line-separated block a Word paragraph (its lines kept by manual line breaks),
+each run of tab-separated lines a Word table.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from docx import Document
+
+from circulars.settings import Settings
+from indexer.build import build_index
+from indexer.chunker import parse_circular
+from indexer.document_problem import DocumentProblem
+from indexer.docx_text import docx_text
+from indexer.reader import ReadProblemError, read_source
+from retriever.search import Searcher
+from tests.conftest import SEED_FILES
+from tests.fakes import HashEmbedder
+
+
+def as_docx(text: str) -> bytes:
+    """`text` as a Word document: blocks as paragraphs, tab-separated lines as tables."""
+    document = Document()
+    for block in text.split("\n\n"):
+        lines = [line for line in block.split("\n") if line.strip()]
+        if not lines:
+            continue
+        if all("\t" in line for line in lines):
+            rows = [line.split("\t") for line in lines]
+            table = document.add_table(rows=len(rows), cols=max(len(r) for r in rows))
+            for row, cells in zip(table.rows, rows, strict=True):
+                for cell, value in zip(row.cells, cells, strict=False):
+                    cell.text = value
+            continue
+        paragraph = document.add_paragraph()
+        for number, line in enumerate(lines):
+            run = paragraph.add_run(line)
+            if number < len(lines) - 1:
+                run.add_break()
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def _key(chunk: object) -> tuple[str, str]:
+    return chunk.item, "".join(chunk.text.split())  # type: ignore[attr-defined]
+
+
+def test_a_word_letter_with_a_table_gives_the_chunks_of_its_text() -> None:
+    seed = SEED_FILES[0].read_text(encoding="utf-8")  # ขม ว 38028 and its 12-row table
+    from_text = parse_circular(seed, "seed.txt")
+    from_docx = parse_circular(docx_text(as_docx(seed)), "seed.docx")
+    assert [_key(c) for c in from_docx.chunks] == [_key(c) for c in from_text.chunks]
+    rows = [c for c in from_docx.chunks if c.kind == "row"]
+    assert len(rows) == 12 and rows[8].item == "9" and "ค้ำมนุษย์" in rows[8].text
+    letter, expected = from_docx.letters[0], from_text.letters[0]
+    for field in ("doc_no", "date", "subject", "to", "enclosures", "signatory", "position"):
+        assert getattr(letter, field) == getattr(expected, field), field
+
+
+def test_a_merged_cell_is_read_once() -> None:
+    document = Document()
+    table = document.add_table(rows=2, cols=3)
+    table.cell(0, 0).text = "ลำดับ"
+    table.cell(0, 1).merge(table.cell(0, 2)).text = "ประเด็น"
+    table.cell(1, 0).text = "๑"
+    table.cell(1, 1).text = "ให้ความสำคัญกับการปกป้องสถาบัน"
+    table.cell(1, 2).text = "จังหวัด"
+    out = io.BytesIO()
+    document.save(out)
+    assert docx_text(out.getvalue()).split("\n")[:2] == [
+        "ลำดับ\tประเด็น", "๑\tให้ความสำคัญกับการปกป้องสถาบัน\tจังหวัด"]
+
+
+def _empty_docx() -> bytes:
+    out = io.BytesIO()
+    Document().save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("data", "thai", "english"), [
+    (_empty_docx(), "ไม่มีข้อความ", "no text"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500), "เปิดไฟล์ Word ไม่ได้", "old .doc"),
+    (b"PK\x03\x04 broken archive", "เปิดไฟล์ Word ไม่ได้", "cannot open the Word file"),
+])
+def test_word_problems_are_named(tmp_path: Path, data: bytes, thai: str, english: str) -> None:
+    path = tmp_path / "หนังสือ.docx"
+    path.write_bytes(data)
+    with pytest.raises(ReadProblemError) as raised:
+        read_source(path, max_bytes=10_000_000)
+    assert raised.value.problem.path == str(path)
+    assert thai in raised.value.problem.reason_th and english in raised.value.problem.reason_en
+    with pytest.raises(DocumentProblem):
+        docx_text(data)
+
+
+def test_a_folder_of_word_files_is_indexed_and_searched(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "w38028.docx").write_bytes(as_docx(SEED_FILES[0].read_text(encoding="utf-8")))
+    (corpus / "broken.docx").write_bytes(b"PK\x03\x04 broken archive")
+    settings = Settings(index_dir=tmp_path / "index", weak_lexical_weight=1.0)
+    embedder = HashEmbedder()
+    report = build_index([corpus], settings.index_dir, settings, embedder)
+    assert len(report.failures) == 1 and report.failures[0].startswith("broken.docx: ")
+    assert report.letters == 1
+    top = Searcher(settings.index_dir, embedder, settings).search("ขม 0017.2/ว 38028 ลำดับที่ 9",
+                                                                  k=3)[0]
+    assert (top.doc_no, top.item, top.source) == ("ขม 0017.2/ว 38028", "9", "w38028.docx")
