@@ -8,7 +8,8 @@ text is known: this prints the given lines (1-based, inclusive) of a seed as a
 Word-made letter prints them: A4, each paragraph's first line indented 2.5 cm (header
 fields at the margin), lines wrapped between Thai words, a page number "- ๒ -" atop
 every page after the first, a new page after a continuation marker ("/กำกับ..."),
-and no blank lines. Needs reportlab (the dev extra) and a Thai TrueType font
+and no blank lines. A paragraph the OCR broke over several lines is one paragraph
+again, wrapped to the page. Needs reportlab (the dev extra) and a Thai TrueType font
 (Debian's fonts-thai-tlwg). Run once; the PDF is committed.
 """
 
@@ -24,6 +25,9 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
+from indexer.items import match_marker
+from indexer.layout import join_wrapped
+
 FONT = "/usr/share/fonts/truetype/tlwg/Garuda.ttf"
 SIZE = 13
 LEADING = SIZE * 1.5
@@ -31,6 +35,7 @@ MARGIN = 72.0  # 2.5 cm
 INDENT = 71.0  # 2.5 cm, as ระเบียบงานสารบรรณ lays out paragraphs
 FIELD_RE = re.compile(r"^(?:ที่\s|เรื่อง|เรียน|อ้างถึง|สิ่งที่ส่งมาด้วย|ส่วนราชการ)")
 CONTINUATION_RE = re.compile(r"^/\S.*\.\.\.$")
+WRAPPED_CHARS = 60  # an OCR'd line this long was wrapped mid-paragraph
 THAI_DIGITS = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
 
 
@@ -44,6 +49,25 @@ def wrapped(text: str, first_width: float, width: float) -> list[str]:
         else:
             current += word
     return [*lines, current.rstrip()]
+
+
+def _paragraph_lines(source: list[str]) -> list[str]:
+    """The source's lines with an OCR'd paragraph's hard line breaks undone: a line
+    that starts no field, item or signature continues a long line above (joined as
+    `indexer.layout.join_wrapped` joins them), so that Word wraps the paragraph anew.
+    Short lines (a signature, a contact block) stay lines of their own."""
+    out: list[str] = []
+    for raw in source:
+        text = raw.strip()
+        continues = (out and len(out[-1]) >= WRAPPED_CHARS and text
+                     and not FIELD_RE.match(text)
+                     and match_marker(text) is None and not text.startswith(("(", "/", "-"))
+                     and not CONTINUATION_RE.match(out[-1]))
+        if continues:
+            out[-1] = join_wrapped([out[-1], text])
+        else:
+            out.append(text)
+    return out
 
 
 def main() -> None:
@@ -72,7 +96,7 @@ def main() -> None:
 
     pdf.setFont("Thai", SIZE)
     starts_paragraph = True
-    for raw in source:
+    for raw in _paragraph_lines(source):
         text = " ".join(raw.replace("\t", " ").split())
         if not text:
             starts_paragraph = True

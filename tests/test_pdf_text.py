@@ -22,7 +22,7 @@ from circulars.settings import Settings
 from indexer.build import build_index
 from indexer.chunker import parse_circular
 from indexer.document_problem import DocumentProblem
-from indexer.pdf_text import _laid_out, _Line, pdf_text
+from indexer.pdf_text import _geometry, _laid_out, _Line, pdf_text
 from indexer.reader import ReadProblemError, read_source
 from retriever.search import Searcher
 from tests.conftest import SEED_FILES
@@ -64,23 +64,36 @@ def test_page_numbers_and_page_breaks() -> None:
     assert "เร่งรัดจ่ายเงินเยียวยา" in item.text and "กำกับ ติดตาม และเร่งรัด" in item.text
 
 
-def _line(text: str, left: float, bottom: float, right: float = 520.0) -> _Line:
-    return _Line(text, left, right, bottom)
+def _line(text: str, left: float, bottom: float) -> _Line:
+    return _Line(text, left, bottom)
 
 
 def test_paragraphs_set_apart_by_space_rather_than_indent() -> None:
     lines = [_line("ตามหนังสือที่อ้างถึง กระทรวงมหาดไทยได้จัดการประชุม", 72, 700),
-             _line("มอบนโยบาย นั้น", 72, 682, right=200),
+             _line("มอบนโยบาย นั้น", 72, 682),
              _line("ในการนี้ ขอให้ดำเนินการ", 72, 640),  # a gap, not an indent
              _line("ต่อไป", 72, 622)]
-    assert _laid_out(lines, continues=False) == [
+    assert _laid_out(lines, _geometry(lines), continues=False) == [
         "ตามหนังสือที่อ้างถึง กระทรวงมหาดไทยได้จัดการประชุม", "มอบนโยบาย นั้น", "",
         "ในการนี้ ขอให้ดำเนินการ", "ต่อไป"]
 
 
 def test_a_page_that_continues_the_paragraph_before() -> None:
-    lines = [_line("ต่อจากหน้าก่อน", 72, 760), _line("๒. ข้อถัดไป", 143, 742)]
-    assert _laid_out(lines, continues=True) == ["ต่อจากหน้าก่อน", "", "๒. ข้อถัดไป"]
+    lines = [_line("ต่อจากหน้าก่อน", 72, 760), _line("กำกับ ติดตาม", 72, 742),
+             _line("๒. ข้อถัดไป", 143, 724)]
+    geometry = _geometry(lines)
+    assert _laid_out(lines, geometry, continues=True) == [
+        "ต่อจากหน้าก่อน", "กำกับ ติดตาม", "", "๒. ข้อถัดไป"]
+    # A page that starts with an indented line starts a paragraph.
+    assert _laid_out(lines[2:], geometry, continues=True) == ["", "๒. ข้อถัดไป"]
+
+
+def test_a_wrapped_line_starting_with_a_number_is_no_item() -> None:
+    # "(๓)" mid-sentence, at the start of a wrapped line: not a new paragraph.
+    lines = [_line("๑. ให้ส่งเสริมอัตลักษณ์ (๑) ด้านอาหาร (๒) ด้านสถานที่", 143, 700),
+             _line("(๓) ด้านศิลปวัฒนธรรม (๔) ด้านสินค้า", 72, 682),
+             _line("ตลอดจนการอำนวยความสะดวก", 72, 664)]
+    assert "" not in _laid_out(lines, _geometry(lines), continues=False)
 
 
 def _blank_pdf() -> bytes:
