@@ -15,8 +15,9 @@ before each line that starts a paragraph:
 * a line starting a header field (ที่, เรื่อง, เรียน, อ้างถึง, สิ่งที่ส่งมาด้วย, ส่วนราชการ),
   which Thai letters print at the margin.
 
-The margin, and the usual spacing, are the document's (its commonest left edge),
-not each page's. Two rules were tried and dropped, on seed letters printed as PDFs
+The margin is each page's commonest left edge (the document's, for a page of a few
+centred lines). A page turned for display (/Rotate) has its lines put back in
+reading order by their position. Two rules were tried and dropped, on seed letters printed as PDFs
 (`scripts/make_pdf_fixture.py`): a line starting with an item number starts a
 paragraph (a wrapped line can start with "(๓)" mid-sentence: ว 3053 ข้อ 1 gained a
 false item 1.(3); items are indented anyway), and a line after one ending well short
@@ -43,6 +44,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 
 from indexer.document_problem import DocumentProblem
 
@@ -51,6 +53,9 @@ from indexer.document_problem import DocumentProblem
 # off the margin.
 INDENT_POINTS = 12.0
 GAP_LINES = 1.6  # baseline distance, in typical line spacings, that sets a paragraph apart
+MARGIN_LINES = 3  # lines that must share a left edge for it to be a page's margin
+LINE_FEED, CARRIAGE_RETURN = 10, 13
+NO_PAGES_RE, SOME_PAGES_RE = re.compile(rb"/Count\s*0\b"), re.compile(rb"/Count\s*[1-9]")
 MIN_TEXT_CHARS = 20  # visible characters a PDF needs before it counts as having text
 FIELD_START_RE = re.compile(r"^(?:ที่\s|เรื่อง|เรียน|อ้างถึง|สิ่งที่ส่งมาด้วย|ส่วนราชการ)")
 PAGE_NUMBER_RE = re.compile(r"^(?:หน้า\s*)?[-–(]?\s*[0-9๐-๙]{1,3}\s*[-–)]?$")
@@ -78,10 +83,15 @@ def pdf_text(data: bytes) -> PdfText:
     except pdfium.PdfiumError as error:
         if "password" in str(error).lower():
             raise DocumentProblem("ไฟล์ PDF มีรหัสผ่าน", "the PDF is password-protected") from None
+        if NO_PAGES_RE.search(data) and not SOME_PAGES_RE.search(data):
+            # PDFium refuses a document without pages with no error of its own (the
+            # message then repeats the last error of any earlier file).
+            raise DocumentProblem("ไฟล์ PDF ไม่มีหน้าใดเลย (หรือสารบัญหน้าเสีย)",
+                                  "the PDF has no pages (or a broken page tree)") from None
         raise DocumentProblem("เปิดไฟล์ PDF ไม่ได้ (ไฟล์เสียหรือไม่ใช่ PDF)",
-                         f"cannot open the PDF ({error})") from None
+                              f"cannot open the PDF ({error})") from None
     try:
-        pages = [_page_lines(document[index]) for index in range(len(document))]
+        pages = [_page_lines(document, index) for index in range(len(document))]
     finally:
         document.close()
     visible = sum(len("".join(line.text.split())) for page in pages for line in page)
@@ -90,40 +100,55 @@ def pdf_text(data: bytes) -> PdfText:
             "ไฟล์ PDF ไม่มีข้อความ (น่าจะเป็นภาพสแกน) ต้องทำ OCR ก่อน เช่น ocrmypdf -l tha",
             "the PDF has no text layer (a scan?): run OCR on it first, e.g. ocrmypdf -l tha")
     pages = [_without_page_numbers(lines) for lines in pages]
-    geometry = _geometry([line for lines in pages for line in lines])
+    document_margin = _margin([line for lines in pages for line in lines])
     out: list[str] = []
     for lines in pages:
-        out.extend(_laid_out(lines, geometry, continues=bool(out)))
+        out.extend(_laid_out(lines, _geometry(lines, document_margin), continues=bool(out)))
     return PdfText("\n".join(out).strip("\n") + "\n",
                    [number for number, lines in enumerate(pages, 1) if not lines])
 
 
-def _page_lines(page: pdfium.PdfPage) -> list[_Line]:
-    """The page's printed lines, top to bottom, with their extents."""
+def _page_lines(document: pdfium.PdfDocument, index: int) -> list[_Line]:
+    """The page's printed lines, top to bottom, with their positions; none for a page
+    PDFium cannot load (a damaged page object), which is then named as a page without
+    text rather than failing the file."""
+    try:
+        page = document[index]
+    except pdfium.PdfiumError:
+        return []
     textpage = page.get_textpage()
     try:
-        text = textpage.get_text_range()
         lines: list[_Line] = []
-        start = 0
-        # PDFium numbers the line breaks it generates like characters, so an index
-        # into the text is an index of a character box.
-        for raw in text.replace("\r\n", "\n").split("\n"):
-            line = _measured(textpage, raw, start)
-            if line is not None:
-                lines.append(line)
-            start += len(raw) + (2 if text[start + len(raw):start + len(raw) + 2] == "\r\n"
-                                 else 1)
-        return lines
+        chars: list[int] = []
+        # Character by character, so that each character's index is its box's index
+        # (the text-range call may add or drop characters); PDFium numbers the line
+        # breaks it generates like characters.
+        for char_index in range(textpage.count_chars()):
+            code = pdfium_c.FPDFText_GetUnicode(textpage.raw, char_index)
+            if code == LINE_FEED:
+                lines.extend(_measured(textpage, chars))
+                chars = []
+            elif code and code != CARRIAGE_RETURN:
+                chars.append(char_index)
+        lines.extend(_measured(textpage, chars))
     finally:
         textpage.close()
+    if page.get_rotation():
+        # A page turned for display: PDFium orders its lines as displayed, but their
+        # boxes are in the page's own upright space, which the layout reads.
+        lines.sort(key=lambda line: (-line.bottom, line.left))
+    return lines
 
 
-def _measured(textpage: pdfium.PdfTextPage, raw: str, start: int) -> _Line | None:
-    boxes = [textpage.get_charbox(start + offset) for offset, ch in enumerate(raw)
+def _measured(textpage: pdfium.PdfTextPage, chars: list[int]) -> list[_Line]:
+    """The line of these characters with its left edge and lowest point; none for a
+    line of spaces."""
+    text = "".join(chr(pdfium_c.FPDFText_GetUnicode(textpage.raw, i)) for i in chars)
+    boxes = [textpage.get_charbox(i) for i, ch in zip(chars, text, strict=True)
              if not ch.isspace()]
     if not boxes:
-        return None
-    return _Line(raw.strip(), min(b[0] for b in boxes), min(b[1] for b in boxes))
+        return []
+    return [_Line(text.strip(), min(b[0] for b in boxes), min(b[1] for b in boxes))]
 
 
 def _without_page_numbers(lines: list[_Line]) -> list[_Line]:
@@ -139,12 +164,22 @@ class _Geometry:
     spacing: float  # the usual distance between baselines
 
 
-def _geometry(lines: list[_Line]) -> _Geometry:
-    """The document's margin and line spacing, from all its lines: most lines of a
-    letter are full lines at the margin (one page of centred lines would mislead a
-    page-by-page reading)."""
+def _margin(lines: list[_Line]) -> float | None:
+    """The commonest left edge of `lines` (most lines of a letter are full lines at the
+    margin), when at least `MARGIN_LINES` lines share it."""
     lefts = Counter(round(line.left) for line in lines)
-    margin = float(max(lefts, key=lambda left: (lefts[left], -left)))
+    if not lefts:
+        return None
+    left, count = max(lefts.items(), key=lambda item: (item[1], -item[0]))
+    return float(left) if count >= MARGIN_LINES else None
+
+
+def _geometry(lines: list[_Line], document_margin: float | None) -> _Geometry:
+    """A page's margin and line spacing. The page's own margin, when enough of its lines
+    show it: a bundle may join letters of two offices, or a landscape enclosure, each
+    with its own. Else the document's: a page of a few centred lines shows none."""
+    margin = _margin(lines) or document_margin or min(
+        (line.left for line in lines), default=0.0)
     spacings = [above.bottom - below.bottom for above, below in pairwise(lines)
                 if above.bottom - below.bottom > 0]
     return _Geometry(margin, statistics.median(spacings) if spacings else 0.0)

@@ -99,6 +99,12 @@ def read_source(path: Path, max_bytes: int, display_name: str | None = None) -> 
             return SourceText(name, docx_text(data), "docx")
     except DocumentProblem as problem:
         raise ReadProblemError(ReadProblem(name, problem.thai, problem.english)) from None
+    except Exception as error:
+        # A damaged PDF or Word file fails inside PDFium, lxml or a zip reader in ways
+        # no list of exceptions covers; one such file must not stop the build.
+        raise ReadProblemError(ReadProblem(
+            name, "อ่านไฟล์ไม่ได้ (ไฟล์เสีย)",
+            f"cannot read the file ({type(error).__name__}: {error})")) from None
     if _looks_binary(data):
         raise ReadProblemError(
             ReadProblem(name, "ไฟล์ไม่ใช่ข้อความ (ไบนารี)", "file is binary, not text")

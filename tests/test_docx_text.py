@@ -9,10 +9,12 @@ each run of tab-separated lines a Word table.
 from __future__ import annotations
 
 import io
+import zipfile
 from pathlib import Path
 
 import pytest
 from docx import Document
+from docx.oxml import parse_xml
 
 from circulars.settings import Settings
 from indexer.build import build_index
@@ -79,6 +81,42 @@ def test_a_merged_cell_is_read_once() -> None:
         "ลำดับ\tประเด็น", "๑\tให้ความสำคัญกับการปกป้องสถาบัน\tจังหวัด"]
 
 
+W_NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+
+
+def _with_body_xml(*fragments: str) -> bytes:
+    """A .docx whose body holds these raw WordprocessingML fragments, in order."""
+    document = Document()
+    body = document.element.body
+    for fragment in fragments:
+        body.insert(len(body) - 1, parse_xml(fragment))  # before the section properties
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def test_tracked_changes_are_read_as_the_draft_now_stands() -> None:
+    data = _with_body_xml(
+        f'<w:p {W_NS}><w:r><w:t xml:space="preserve">รายงานภายในวันที่ </w:t></w:r>'
+        '<w:ins w:id="1" w:author="a"><w:r><w:t>๒๕</w:t></w:r></w:ins>'
+        '<w:del w:id="2" w:author="a"><w:r><w:delText>๒๐</w:delText></w:r></w:del>'
+        '<w:moveFrom w:id="3" w:author="a"><w:r><w:t>ข้อความที่ย้ายไป</w:t></w:r></w:moveFrom>'
+        '<w:r><w:t xml:space="preserve"> ของเดือน</w:t></w:r></w:p>')
+    assert docx_text(data) == "รายงานภายในวันที่ ๒๕ ของเดือน\n"
+
+
+def test_content_controls_and_nested_tables_are_read() -> None:
+    data = _with_body_xml(
+        f'<w:sdt {W_NS}><w:sdtContent><w:p><w:r><w:t>เรื่อง การป้องกันไฟป่า</w:t></w:r></w:p>'
+        '</w:sdtContent></w:sdt>',
+        f'<w:tbl {W_NS}><w:tr><w:tc><w:p><w:r><w:t>๑</w:t></w:r></w:p></w:tc>'
+        '<w:tc><w:p><w:r><w:t>ให้เฝ้าระวัง</w:t></w:r></w:p>'
+        '<w:tbl><w:tr><w:tc><w:p><w:r><w:t>อำเภอเมือง</w:t></w:r></w:p></w:tc></w:tr></w:tbl>'
+        '<w:p/></w:tc></w:tr></w:tbl>')
+    assert docx_text(data) == ("เรื่อง การป้องกันไฟป่า\n\n"
+                               "๑\t<p>ให้เฝ้าระวัง</p> <p>อำเภอเมือง</p>\n")
+
+
 def _empty_docx() -> bytes:
     out = io.BytesIO()
     Document().save(out)
@@ -101,15 +139,37 @@ def test_word_problems_are_named(tmp_path: Path, data: bytes, thai: str, english
         docx_text(data)
 
 
+def _truncated_docx() -> bytes:
+    """A .docx whose document part is cut off mid-XML: a parser error, not an open one."""
+    good = zipfile.ZipFile(io.BytesIO(as_docx("เรื่อง ทดสอบ\n\nข้อความ")))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as broken:
+        for item in good.infolist():
+            content = good.read(item)
+            broken.writestr(item, content[:len(content) // 2]
+                            if item.filename == "word/document.xml" else content)
+    return out.getvalue()
+
+
+def test_a_file_that_fails_deeper_is_still_reported_by_name(tmp_path: Path) -> None:
+    path = tmp_path / "cut.docx"
+    path.write_bytes(_truncated_docx())
+    with pytest.raises(ReadProblemError) as raised:
+        read_source(path, max_bytes=10_000_000)
+    assert raised.value.problem.reason_th == "อ่านไฟล์ไม่ได้ (ไฟล์เสีย)"
+    assert "XMLSyntaxError" in raised.value.problem.reason_en
+
+
 def test_a_folder_of_word_files_is_indexed_and_searched(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "w38028.docx").write_bytes(as_docx(SEED_FILES[0].read_text(encoding="utf-8")))
     (corpus / "broken.docx").write_bytes(b"PK\x03\x04 broken archive")
+    (corpus / "cut.docx").write_bytes(_truncated_docx())
     settings = Settings(index_dir=tmp_path / "index", weak_lexical_weight=1.0)
     embedder = HashEmbedder()
     report = build_index([corpus], settings.index_dir, settings, embedder)
-    assert len(report.failures) == 1 and report.failures[0].startswith("broken.docx: ")
+    assert sorted(f.split(":")[0] for f in report.failures) == ["broken.docx", "cut.docx"]
     assert report.letters == 1
     top = Searcher(settings.index_dir, embedder, settings).search("ขม 0017.2/ว 38028 ลำดับที่ 9",
                                                                   k=3)[0]

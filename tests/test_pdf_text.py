@@ -73,7 +73,7 @@ def test_paragraphs_set_apart_by_space_rather_than_indent() -> None:
              _line("มอบนโยบาย นั้น", 72, 682),
              _line("ในการนี้ ขอให้ดำเนินการ", 72, 640),  # a gap, not an indent
              _line("ต่อไป", 72, 622)]
-    assert _laid_out(lines, _geometry(lines), continues=False) == [
+    assert _laid_out(lines, _geometry(lines, None), continues=False) == [
         "ตามหนังสือที่อ้างถึง กระทรวงมหาดไทยได้จัดการประชุม", "มอบนโยบาย นั้น", "",
         "ในการนี้ ขอให้ดำเนินการ", "ต่อไป"]
 
@@ -81,7 +81,7 @@ def test_paragraphs_set_apart_by_space_rather_than_indent() -> None:
 def test_a_page_that_continues_the_paragraph_before() -> None:
     lines = [_line("ต่อจากหน้าก่อน", 72, 760), _line("กำกับ ติดตาม", 72, 742),
              _line("๒. ข้อถัดไป", 143, 724)]
-    geometry = _geometry(lines)
+    geometry = _geometry(lines, None)
     assert _laid_out(lines, geometry, continues=True) == [
         "ต่อจากหน้าก่อน", "กำกับ ติดตาม", "", "๒. ข้อถัดไป"]
     # A page that starts with an indented line starts a paragraph.
@@ -93,7 +93,49 @@ def test_a_wrapped_line_starting_with_a_number_is_no_item() -> None:
     lines = [_line("๑. ให้ส่งเสริมอัตลักษณ์ (๑) ด้านอาหาร (๒) ด้านสถานที่", 143, 700),
              _line("(๓) ด้านศิลปวัฒนธรรม (๔) ด้านสินค้า", 72, 682),
              _line("ตลอดจนการอำนวยความสะดวก", 72, 664)]
-    assert "" not in _laid_out(lines, _geometry(lines), continues=False)
+    assert "" not in _laid_out(lines, _geometry(lines, None), continues=False)
+
+
+def _saved(document: pdfium.PdfDocument) -> bytes:
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def test_a_page_turned_for_display_reads_in_order() -> None:
+    document = pdfium.PdfDocument(FIXTURE.read_bytes())
+    document[0].set_rotation(90)
+    rotated = parse_circular(pdf_text(_saved(document)).text, "rotated.pdf")
+    expected = parse_circular(pdf_text(FIXTURE.read_bytes()).text, "w10303.pdf")
+    assert [_key(c) for c in rotated.chunks] == [_key(c) for c in expected.chunks]
+    assert rotated.letters[0].subject == expected.letters[0].subject
+
+
+def _page_with_margin(margin: float) -> bytes:
+    """One A4 page of two indented paragraphs, three lines each, at this margin."""
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=A4)
+    y = 760.0
+    for paragraph in ("first", "second"):
+        for number in range(3):
+            indent = 71.0 if number == 0 else 0.0
+            pdf.drawString(margin + indent, y, f"The {paragraph} paragraph, line {number + 1}")
+            y -= 20
+    pdf.save()
+    return out.getvalue()
+
+
+def test_a_page_with_its_own_margin_keeps_its_paragraphs() -> None:
+    # A bundle may join letters laid out by two offices: the second page's margin is
+    # not the first's.
+    document = pdfium.PdfDocument(FIXTURE.read_bytes())
+    document.import_pages(pdfium.PdfDocument(_page_with_margin(156.0)))
+    text = pdf_text(_saved(document)).text
+    last_page = text[text.index("The first paragraph"):]
+    assert last_page.split("\n\n") == [
+        "The first paragraph, line 1\nThe first paragraph, line 2\nThe first paragraph, line 3",
+        "The second paragraph, line 1\nThe second paragraph, line 2\n"
+        "The second paragraph, line 3\n"]
 
 
 def _blank_pdf() -> bytes:
@@ -117,6 +159,7 @@ def _encrypted_pdf() -> bytes:
     (_encrypted_pdf(), "มีรหัสผ่าน", "password-protected"),
     (b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n", "เปิดไฟล์ PDF ไม่ได้",
      "cannot open the PDF"),
+    (_saved(pdfium.PdfDocument.new()), "ไม่มีหน้าใดเลย", "no pages"),
 ])
 def test_pdf_problems_are_named(tmp_path: Path, data: bytes, thai: str, english: str) -> None:
     path = tmp_path / "หนังสือ.pdf"
