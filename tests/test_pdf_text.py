@@ -191,7 +191,7 @@ def test_a_partly_scanned_pdf_names_its_pages_without_text(tmp_path: Path) -> No
     settings = Settings(index_dir=tmp_path / "index")
     report = build_index([corpus], settings.index_dir, settings, HashEmbedder())
     assert report.chunks == 47
-    assert "partly.pdf: หน้า 2 ไม่มีข้อความ (ภาพสแกนหรือหน้าว่าง) ไม่ได้นำเข้า" in " ".join(
+    assert "partly.pdf: หน้า 2 ไม่มีข้อความ (ภาพสแกน หน้าว่าง หรือหน้าเสีย) ไม่ได้นำเข้า" in " ".join(
         report.warnings)
 
 
