@@ -676,7 +676,7 @@ class Searcher:
         position = self.position.get(chunk_id)
         if position is None:
             return None
-        parent = _parent_item(self.meant_item(chunk_id))
+        parent = parent_item(self.meant_item(chunk_id))
         if parent is None:
             return None
         doc_id, part = self.doc_ids[position], self.part_indexes[position]
@@ -686,7 +686,7 @@ class Searcher:
         # repeated numbers ("1#2": a table restating an item) are not members.
         members = [i for i in same_part
                    if ("#" not in self.items[i] or i in self._meant)
-                   and _parent_item(self.meant_item(self.ids[i])) == parent][:MAX_SUB_ITEMS]
+                   and parent_item(self.meant_item(self.ids[i])) == parent][:MAX_SUB_ITEMS]
         if head is None or len(members) < 2:
             return None
         chunks = self.store.chunks_by_ids([self.ids[i] for i in [head, *members]])
@@ -876,7 +876,7 @@ def letter_keys(doc_no: str | None) -> list[str]:
     return keys
 
 
-def _parent_item(item: str) -> str | None:
+def parent_item(item: str) -> str | None:
     """The item path one level up ("3.3.1.(1).1)" -> "3.3.1.(1)"), None for a top item."""
     base = item.split("#")[0]
     return base.rsplit(".", 1)[0] if "." in base else None

@@ -1,44 +1,61 @@
 """Two named letters side by side: how they differ, or how they relate.
 
-"ว 469 กับ ว 339 ต่างกันอย่างไร", "ว 52 เกี่ยวข้องกับบันทึก 19355 อย่างไร": a province
+"ว 469 กับ ว 339 ต่างกันอย่างไร", "ว 3053 กับ ว 12505 สั่งเรื่องเดียวกันหรือไม่": a province
 relays a ministry's directives in a letter of its own, and an official holding both
-asks what the province's copy adds or leaves out. Search ranked one item of one of
-them first, and the answer quoted it, which answers nothing about the pair. The
-answer is now the two letters compared passage by passage, with the test that merges
-relayed copies in search results (`Searcher.copies_between`):
+asks what the province's copy changes, adds or leaves out. Search ranked one item of
+one of them first, and the answer quoted it, which answers nothing about the pair.
+The answer now compares the two passage by passage. The passages the two share are
+found with the test that merges relayed copies in search results
+(`Searcher.copies_between`); that test is loose on purpose (OCR damages one copy), so
+each shared pair is then read word by word:
 
     เปรียบเทียบหนังสือ 2 ฉบับ:
-    หนังสือที่ นร ๐๐๑๗.๒/ว ๔๖๙ ... [1]
-    หนังสือที่ มท ๐๒๑๑.๖/ว ๓๓๙ ... [2]
-    ข้อความที่ตรงกัน: 46 จาก 52 ตอนของ นร ๐๐๑๗.๒/ว ๔๖๙ มีใน มท ๐๒๑๑.๖/ว ๓๓๙ ด้วย ...
-    มีเฉพาะใน นร ๐๐๑๗.๒/ว ๔๖๙ (6 ตอน):
-    ตามหนังสือที่อ้างถึง จังหวัดนราธิวาสได้เชิญ... [3]
+    หนังสือที่ ขย ๐๐๒๓.๖/ว ๓๐๕๓ ... [1]
+    หนังสือที่ มท ๐๘๑๐.๖/ว ๑๒๕๐๕ ... [2]
+    ข้อความที่ส่งต่อกันมา: 4 จาก 4 ตอนของ ว 3053 มีใน ว 12505 ด้วย
+    ต่างกันตรงถ้อยคำหรือตัวเลข (2 ตอน):
+    ว 3053 ข้อ 3: …ให้จังหวัดทราบ ตามแบบรายงานที่กำหนด ทุกวันที่ ๒๐ ของเดือน… [3]
+    ว 12505 ข้อ 4: …ตามแบบรายงานที่กำหนด ทาง Google Sheet ทุกวันที่ ๒๕ ของเดือน… [4]
     ...
+    มีเฉพาะใน ว 12505 (...):
 
-A letter's closing line ("จึงเรียนมาเพื่อโปรดทราบ") is alike in most letters and is
-left out of both the count and the lists. Two letters sharing no passage get each
-letter's outline (`service.overview`) under a line saying so. One that cites the
-other ("อ้างถึง") gets a line saying that as well.
+A pair is the same text when its words are the same, or when only OCR could have
+told them apart: the same numbers, and nearly all characters shared (`SAME_OVERLAP`).
+Any other pair is listed with the stretch where it differs, pairs whose numbers
+differ first (a date, a deadline, an amount). An item printed under the same number
+in both letters but garbled past the copy test (ว 339 ข้อ 4.5) is such a pair too.
+What each letter has alone follows; an enclosure that is mostly one letter's own is
+one line ("สิ่งที่ส่งมาด้วย: สรุปข้อสั่งการ (13 ตอน)"), and an item under an item of its
+own is said by its parent's line. Closing lines ("จึงเรียนมาเพื่อโปรดทราบ") are alike
+in most letters and left out. One letter citing or enclosing the other ("อ้างถึง")
+gets a line saying so. Two letters sharing little (`RELAYED_SHARE`) get each one's
+outline (`service.overview`) under a line saying how much they share.
 
 A question is such a question when it names exactly two held letters and, their
 numbers set aside, every content word left asks to compare them (`COMPARE_WORDS`), asks
 for an overview, or names one of the two letters (its subject or issuer); asking only
-for an overview of both ("สรุป ว 339 และ ว 469") gets both outlines.
+for an overview of both ("สรุป ว 339 และ ว 469", "ว 339 และ ว 469 เกี่ยวกับอะไร") gets
+both outlines.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from difflib import SequenceMatcher
+
+from pythainlp.tokenize import word_tokenize
 
 from circulars.models import Hit, Letter
 from indexer.doc_numbers import DOC_NO_RE
+from indexer.items import match_marker
 from indexer.normalize import index_form
 from retriever.query import LETTER_NUMBER_RE, RUNNING_NUMBER_RE
-from retriever.search import Filters, Searcher, letter_keys
+from retriever.search import Filters, Searcher, parent_item
 from retriever.terms import question_terms
+from service.citations import item_label
 from service.extractive import cut, quote
-from service.letter_facts import letter_identity
+from service.letter_facts import letter_identity, short_number
 from service.overview import (
     CLOSING_RE,
     LINE_CHARS,
@@ -51,19 +68,24 @@ from service.overview import (
     without_numbers,
 )
 
-MAX_LISTED = 8  # passages listed as one letter's own; the rest are counted
+MAX_LISTED = 8  # lines listed per kind of difference; the rest are counted
 # Share of the shorter letter's passages that must be copies for the two to be one
-# text relayed (ว 469 holds 51 of ว 339's 69); below it, unrelated letters sharing a
-# stock sentence get their outlines instead.
+# text relayed (ว 469 holds 49 of its 53 passages from ว 339); below it, unrelated
+# letters sharing a stock sentence get their outlines instead.
 RELAYED_SHARE = 0.3
-# Character-trigram overlap from which one item number in two letters relaying one
-# another is one item reworded. ว 339 ข้อ 4.5, OCR-garbled and run into the next item,
-# shares 0.25 with ว 469's; two unrelated passages of those letters share under 0.1.
+# Character-trigram overlap from which a copy pair with the same numbers is the same
+# text, its differences OCR's. Of ว 469's 49 pairs with ว 339, 6 are word for word and
+# 24 more reach 0.9; below it lie the province's own rewordings (its opening, 0.72).
+SAME_OVERLAP = 0.9
+# From this overlap, one item number in two relaying letters is one item garbled: ว 339
+# ข้อ 4.5, OCR-damaged and run into the next item, shares 0.25 with ว 469's.
 REWORDED_OVERLAP = 0.2
 OWN_ENCLOSURE_SHARE = 0.75
 ENCLOSED = "สิ่งที่ส่งมาด้วย"  # a reference's `via` when the letter encloses the other
 NUMBERED_KINDS = frozenset({"item", "row"})  # "p2" is each letter's own paragraph
-COMPARE_RE = re.compile(r"ต่าง|เหมือน|เทียบ|เกี่ยว|สัมพันธ์|ตรงกัน|ซ้ำ|เดียวกัน|เพิ่ม|ขาด")
+CONTEXT_WORDS = 8  # words shown on each side of where two passages differ
+DIGITS_RE = re.compile(r"\d+")
+COMPARE_RE = re.compile(r"ต่าง|เหมือน|เทียบ|เกี่ยว(?!กับ)|สัมพันธ์|ตรงกัน|ซ้ำ|เดียวกัน|เพิ่ม|ขาด")
 COMPARE_WORDS = OVERVIEW_WORDS | {
     "ต่าง", "ต่างกัน", "แตกต่าง", "ความแตกต่าง", "ความต่าง", "ต่างจาก", "เหมือน",
     "เหมือนกัน", "เหมือนกับ", "ความเหมือน", "เทียบ", "เปรียบเทียบ", "เทียบกับ", "เกี่ยวข้อง",
@@ -110,83 +132,162 @@ def _letters_named(searcher: Searcher, text: str, filters: Filters | None) -> li
     return list(letters.values())
 
 
+class _Cited:
+    """The passages an answer cites, each once, numbered as first cited."""
+
+    def __init__(self) -> None:
+        self.hits: list[Hit] = []
+        self._markers: dict[str, int] = {}
+
+    def marker(self, hit: Hit) -> int:
+        if hit.chunk_id not in self._markers:
+            self.hits.append(replace(hit, rank=len(self.hits) + 1))
+            self._markers[hit.chunk_id] = len(self.hits)
+        return self._markers[hit.chunk_id]
+
+
+@dataclass(frozen=True)
+class _Pair:
+    first: Hit
+    second: Hit
+    numbers_differ: bool
+
+
 def _compared(searcher: Searcher, first: Letter, second: Letter,
-              filters: Filters | None) -> LetterAnswer:
+              filters: Filters | None) -> LetterAnswer | None:
     own = {le.id: [h for h in searcher.letter_passages(le.id, filters)
                    if not CLOSING_RE.match(h.text)] for le in (first, second)}
-    copies = {first.id: set(searcher.copies_between(first.id, second.id)),
-              second.id: set(searcher.copies_between(second.id, first.id))}
-    shared = len([h for h in own[first.id] if h.chunk_id in copies[first.id]])
-    if shared < max(2, RELAYED_SHARE * min(len(own[first.id]), len(own[second.id]))):
-        return _outlined(searcher, first, second, shared, filters)
-    passages: list[Hit] = []
-
-    def marker(hit: Hit) -> int:
-        passages.append(replace(hit, rank=len(passages) + 1))
-        return len(passages)
-
+    copies_first = searcher.copies_between(first.id, second.id)
+    shared = [h for h in own[first.id] if h.chunk_id in copies_first]
+    if len(shared) < max(2, RELAYED_SHARE * min(len(own[first.id]), len(own[second.id]))):
+        return _outlined(searcher, first, second, len(shared), filters)
+    copies_second = searcher.copies_between(second.id, first.id)
+    by_id = {h.chunk_id: h for h in own[second.id]}
+    cited = _Cited()
     lines = ["เปรียบเทียบหนังสือ 2 ฉบับ:"]
     for letter in (first, second):
         opening = searcher.letter_passages(letter.id, filters, limit=1)[0]
-        lines.append(f"{quote(letter_identity(letter))} [{marker(opening)}]")
+        lines.append(f"{quote(letter_identity(letter))} [{cited.marker(opening)}]")
     lines.extend(citing_lines(first, second))
-    lines.append(f"ข้อความที่ตรงกัน: {shared} จาก {len(own[first.id])} ตอนของ {_name(first)} "
-                 f"มีใน {_name(second)} ด้วย (ข้อความเดียวกันที่ส่งต่อกันมา)")
-    alone = {le.id: [h for h in own[le.id] if h.chunk_id not in copies[le.id]]
-             for le in (first, second)}
-    reworded = _reworded(searcher, alone[first.id], alone[second.id])
-    if reworded:
-        lines.append(f"ข้อเดียวกันแต่ถ้อยคำต่างกัน ({len(reworded)} ข้อ):")
-        for one, other in reworded[:MAX_LISTED]:
-            lines.append(f"ข้อ {one.item}: {quote(cut(first_line(one.text), LINE_CHARS))} "
-                         f"[{marker(one)}] / {quote(cut(first_line(other.text), LINE_CHARS))} "
-                         f"[{marker(other)}]")
-        if len(reworded) > MAX_LISTED:
-            lines.append(f"… และอีก {len(reworded) - MAX_LISTED} ข้อ")
-    paired = {h.chunk_id for pair in reworded for h in pair}
+    names = {first.id: short_number(first), second.id: short_number(second)}
+    lines.append(f"ข้อความที่ส่งต่อกันมา: {len(shared)} จาก {len(own[first.id])} ตอนของ "
+                 f"{names[first.id]} มีใน {names[second.id]} ด้วย")
+    alone = {first.id: [h for h in own[first.id] if h.chunk_id not in copies_first],
+             second.id: [h for h in own[second.id] if h.chunk_id not in copies_second]}
+    pairs = [pair for hit in shared if copies_first[hit.chunk_id] in by_id
+             if (pair := _differing(searcher, hit, by_id[copies_first[hit.chunk_id]]))]
+    pairs += _garbled(searcher, alone[first.id], alone[second.id])
+    if pairs:
+        lines.append(f"ต่างกันตรงถ้อยคำหรือตัวเลข ({len(pairs)} ตอน):")
+        for pair in sorted(pairs, key=lambda p: not p.numbers_differ)[:MAX_LISTED]:
+            one, other = _difference(pair.first.text, pair.second.text)
+            lines.append(f"{names[first.id]} {item_label(pair.first.item)}: {quote(one)} "
+                         f"[{cited.marker(pair.first)}]")
+            lines.append(f"{names[second.id]} {item_label(pair.second.item)}: {quote(other)} "
+                         f"[{cited.marker(pair.second)}]")
+        if len(pairs) > MAX_LISTED:
+            lines.append(f"… และอีก {len(pairs) - MAX_LISTED} ตอน")
+        lines.append("(บางจุดอาจต่างเพราะการอ่านตัวอักษรจากภาพ (OCR) ไม่ใช่เนื้อหา)")
+    else:
+        lines.append("ข้อความที่ส่งต่อกันมาตรงกันทุกตอน")
+    paired = {h.chunk_id for pair in pairs for h in (pair.first, pair.second)}
     for letter in (first, second):
         left = [h for h in alone[letter.id] if h.chunk_id not in paired]
         if not left:
-            lines.append(f"ทุกตอนของ {_name(letter)} มีในอีกฉบับด้วย")
+            lines.append(f"ทุกตอนของ {names[letter.id]} มีในอีกฉบับด้วย")
             continue
-        lines.append(f"มีเฉพาะใน {_name(letter)} ({len(left)} ตอน):")
+        lines.append(f"มีเฉพาะใน {names[letter.id]} ({len(left)} ตอน):")
         whole = _whole_parts(left, searcher.letter_passages(letter.id, filters))
         shown = _heads(left, whole)
         for hit in shown[:MAX_LISTED]:
             line = cut(first_line(hit.text), LINE_CHARS)
             if hit.part_index in whole:
                 line = f"สิ่งที่ส่งมาด้วย: {cut(hit.part, LINE_CHARS)} ({whole[hit.part_index]} ตอน)"
-            lines.append(f"{quote(line)} [{marker(hit)}]")
+            lines.append(f"{quote(line)} [{cited.marker(hit)}]")
         if len(shown) > MAX_LISTED:
             lines.append(f"… และอีก {len(shown) - MAX_LISTED} รายการ")
-    return LetterAnswer("\n".join(lines), passages, list(range(1, len(passages) + 1)))
+    return LetterAnswer("\n".join(lines), cited.hits, list(range(1, len(cited.hits) + 1)))
 
 
 def _outlined(searcher: Searcher, first: Letter, second: Letter, shared: int,
-              filters: Filters | None) -> LetterAnswer:
+              filters: Filters | None) -> LetterAnswer | None:
     """Two letters that do not relay one another: each one's outline, under a line
-    saying how little they share."""
+    saying how little they share; None when neither has anything to outline."""
     found = outline(searcher, [first, second], filters)
+    if not found.passages:
+        return None
     same = (f"มีข้อความตรงกันเพียง {shared} ตอน" if shared
             else "สองฉบับไม่มีข้อความที่ตรงกัน")
+    outlined = {hit.doc_id for hit in found.passages}
+    missing = [f"({short_number(le)} มีแต่ส่วนหัวหนังสือ ไม่มีเนื้อหาให้สรุป)"
+               for le in (first, second) if le.id not in outlined]
     heading = [f"เปรียบเทียบหนังสือ 2 ฉบับ: {same}", *citing_lines(first, second),
-               "เนื้อหาของแต่ละฉบับ:", ""]
+               "เนื้อหาของแต่ละฉบับ:", *missing, ""]
     return LetterAnswer("\n".join([*heading, found.text]), found.passages, found.markers)
 
 
-def _reworded(searcher: Searcher, first: list[Hit], second: list[Hit]) -> list[tuple[Hit, Hit]]:
-    """Passages of the two letters that hold the same numbered item in other words (an
-    edit, or OCR damage beyond the copy test): same item number, and much of the
-    characters shared."""
-    by_item = {h.item: h for h in second}
+def _unnumbered(text: str) -> str:
+    """A passage without its leading item number: a province renumbers the ministry's
+    items 2-4 as 1-3, which is no difference of what they say."""
+    marker = match_marker(text.strip())
+    return text.strip()[len(marker.printed):] if marker else text
+
+
+def _comparable(text: str) -> str:
+    """A passage's words for comparison: unnumbered, index form, no spaces."""
+    return index_form(_unnumbered(text)).replace(" ", "")
+
+
+def _differing(searcher: Searcher, hit: Hit, other: Hit) -> _Pair | None:
+    """The pair, when the copy test matched two passages that are not the same text."""
+    one, two = _comparable(hit.text), _comparable(other.text)
+    if one == two:
+        return None
+    numbers_differ = DIGITS_RE.findall(one) != DIGITS_RE.findall(two)
+    if not numbers_differ and searcher.character_overlap(
+            hit.chunk_id, other.chunk_id) >= SAME_OVERLAP:
+        return None
+    return _Pair(hit, other, numbers_differ)
+
+
+def _garbled(searcher: Searcher, first: list[Hit], second: list[Hit]) -> list[_Pair]:
+    """Items of the same number, part and kind in both letters that the copy test
+    missed but that still share much of their characters: one item, garbled."""
+    by_item = {(h.part_index, h.kind, h.item): h for h in second}
     pairs = []
     for hit in first:
-        other = by_item.get(hit.item)
-        if (other is not None and hit.kind in NUMBERED_KINDS and other.kind == hit.kind
-                and hit.part_index == other.part_index
+        other = by_item.get((hit.part_index, hit.kind, hit.item))
+        if (other is not None and hit.kind in NUMBERED_KINDS
                 and searcher.character_overlap(hit.chunk_id, other.chunk_id) >= REWORDED_OVERLAP):
-            pairs.append((hit, other))
+            pairs.append(_Pair(hit, other, DIGITS_RE.findall(_comparable(hit.text))
+                               != DIGITS_RE.findall(_comparable(other.text))))
     return pairs
+
+
+def _difference(one: str, other: str) -> tuple[str, str]:
+    """The stretch of each text around where they differ (first where their numbers
+    differ, if they do), with a few words of context, "…" where cut."""
+    words_one, words_other = (
+        word_tokenize(" ".join(_unnumbered(text).split()), engine="newmm", keep_whitespace=True)
+        for text in (one, other))
+    keys_one = [index_form(w).strip() for w in words_one]
+    keys_other = [index_form(w).strip() for w in words_other]
+    changes = [op for op in SequenceMatcher(None, keys_one, keys_other, autojunk=False)
+               .get_opcodes() if op[0] != "equal"
+               and "".join(keys_one[op[1]:op[2]] + keys_other[op[3]:op[4]])]
+    if not changes:
+        return cut(first_line(one), LINE_CHARS), cut(first_line(other), LINE_CHARS)
+    with_numbers = [op for op in changes if DIGITS_RE.search(
+        "".join(keys_one[op[1]:op[2]] + keys_other[op[3]:op[4]]))]
+    _, start, end, other_start, other_end = (with_numbers or changes)[0]
+    return (_window(words_one, start, end), _window(words_other, other_start, other_end))
+
+
+def _window(words: list[str], start: int, end: int) -> str:
+    begin, stop = max(0, start - CONTEXT_WORDS), min(len(words), end + CONTEXT_WORDS)
+    text = cut("".join(words[begin:stop]).strip(), 2 * LINE_CHARS)
+    more = "…" if stop < len(words) and not text.endswith("…") else ""
+    return f"{'…' if begin else ''}{text}{more}"
 
 
 def _whole_parts(alone: list[Hit], passages: list[Hit]) -> dict[int, int]:
@@ -206,7 +307,7 @@ def _whole_parts(alone: list[Hit], passages: list[Hit]) -> dict[int, int]:
 def _heads(alone: list[Hit], whole: dict[int, int]) -> list[Hit]:
     """The passages that stand for the letter's own text: an item whose parent item is
     its own too is said by the parent's line, and a whole enclosure by its first."""
-    own_items = {(h.part_index, h.item) for h in alone}
+    own_items = {(h.part_index, h.item.split("#")[0]) for h in alone}
     heads: list[Hit] = []
     seen_parts: set[int] = set()
     for hit in alone:
@@ -215,7 +316,7 @@ def _heads(alone: list[Hit], whole: dict[int, int]) -> list[Hit]:
                 seen_parts.add(hit.part_index)
                 heads.append(hit)
             continue
-        parent = hit.item.rsplit(".", 1)[0] if "." in hit.item else None
+        parent = parent_item(hit.item)
         if parent is None or (hit.part_index, parent) not in own_items:
             heads.append(hit)
     return heads
@@ -223,18 +324,14 @@ def _heads(alone: list[Hit], whole: dict[int, int]) -> list[Hit]:
 
 def citing_lines(first: Letter, second: Letter) -> list[str]:
     """"A อ้างถึง B" (or "A ส่ง B มาด้วย", as an enclosure) for each of the two whose
-    header names the other."""
+    header cites the other by its whole number (another office's "กษ 0201/ว 339" is
+    another letter than "มท 0211.6/ว 339")."""
     lines = []
     for letter, other in ((first, second), (second, first)):
-        keys = set(letter_keys(other.doc_no))
         for ref in letter.references:
-            if keys & set(letter_keys(ref.doc_no)):
-                how = ("ส่ง {} มาด้วย" if ref.via == ENCLOSED else "อ้างถึง {}").format(_name(other))
-                lines.append(f"{_name(letter)} {how}")
+            if other.doc_no and ref.doc_no == other.doc_no:
+                how = f"ส่ง {short_number(other)} มาด้วย" if ref.via == ENCLOSED else \
+                    f"อ้างถึง {short_number(other)}"
+                lines.append(f"{short_number(letter)} {how}")
                 break
     return lines
-
-
-def _name(letter: Letter) -> str:
-    return letter.doc_no_raw or letter.doc_no or letter.id
-

@@ -40,7 +40,7 @@ from retriever.search import Filters, Searcher
 from retriever.senders import issuer_names
 from retriever.terms import question_terms
 from service.extractive import quote
-from service.letter_facts import letter_identity
+from service.letter_facts import letter_identity, short_number
 from service.overview import (
     OVERVIEW_ASK_RE,
     OVERVIEW_WORDS,
@@ -122,16 +122,10 @@ def letter_inventory(searcher: Searcher, question: str,
         found = outline(searcher, ordered, filters)
         if found.passages:
             return found
-    hint = (f"(ถามทีละฉบับเพื่อดูเนื้อหา เช่น \"สรุปหนังสือ {_short_number(ordered[0])}\")"
-            if asks_outline else "")
+    numbered = next((le for le in ordered if le.doc_no), None)
+    hint = (f"(ถามทีละฉบับเพื่อดูเนื้อหา เช่น \"สรุปหนังสือ {short_number(numbered)}\")"
+            if asks_outline and numbered else "")
     return _listing(searcher, f"พบหนังสือ {len(letters)} ฉบับ (ใหม่ไปเก่า):", ordered, hint)
-
-
-def _short_number(letter: Letter) -> str:
-    """How an official names the letter in a question: "ว 339", or the whole number
-    when it has no ว part."""
-    doc_no = letter.doc_no or ""
-    return doc_no[doc_no.index("ว "):] if "/ว " in doc_no else doc_no
 
 
 def _named_issuers(letters: list[Letter], text: str, words: list[str]) -> list[Letter] | None:

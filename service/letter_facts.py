@@ -20,7 +20,7 @@ from __future__ import annotations
 from circulars.models import Hit, Letter
 from indexer.chunker import cited_letter
 from retriever.answer_types import LETTER_FACTS, asked_letter_facts
-from retriever.search import Searcher
+from retriever.search import Searcher, letter_keys
 
 UNREADABLE_DATE = "(วันที่ในต้นฉบับอ่านได้ไม่ครบ ควรตรวจกับหนังสือจริง)"
 
@@ -92,3 +92,12 @@ def letter_identity(letter: Letter) -> str:
     if letter.subject and letter.subject.strip():
         parts.append(f"เรื่อง {letter.subject}")
     return " ".join(" ".join(parts).split())
+
+
+def short_number(letter: Letter) -> str:
+    """How an official names the letter in a question: "ว 339" for a circular, the
+    whole number otherwise ("มท 0211.2/19355"), the letter's id when it has none."""
+    keys = letter_keys(letter.doc_no)
+    if len(keys) > 1 and keys[1].startswith("/ว "):
+        return keys[1][1:]
+    return letter.doc_no or letter.id
