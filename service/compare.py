@@ -14,8 +14,8 @@ each shared pair is then read word by word:
     หนังสือที่ มท ๐๘๑๐.๖/ว ๑๒๕๐๕ ... [2]
     ข้อความที่ส่งต่อกันมา: 4 จาก 4 ตอนของ ว 3053 มีใน ว 12505 ด้วย
     ต่างกันตรงถ้อยคำหรือตัวเลข (2 ตอน):
-    ว 3053 ข้อ 3: …ให้จังหวัดทราบ ตามแบบรายงานที่กำหนด ทุกวันที่ ๒๐ ของเดือน… [3]
-    ว 12505 ข้อ 4: …ตามแบบรายงานที่กำหนด ทาง Google Sheet ทุกวันที่ ๒๕ ของเดือน… [4]
+    ว 3053 ข้อ 3: …แบบรายงานที่กำหนด ทุกวันที่ ๒๐ ของเดือน จนถึงเดือนกันยายน… [3]
+    ว 12505 ข้อ 4: …Google Sheet ทุกวันที่ ๒๕ ของเดือน จนถึงเดือนกันยายน… [4]
     ...
     มีเฉพาะใน ว 12505 (...):
 
@@ -74,8 +74,9 @@ MAX_LISTED = 8  # lines listed per kind of difference; the rest are counted
 # letters sharing a stock sentence get their outlines instead.
 RELAYED_SHARE = 0.3
 # Character-trigram overlap from which a copy pair with the same numbers is the same
-# text, its differences OCR's. Of ว 469's 49 pairs with ว 339, 6 are word for word and
-# 24 more reach 0.9; below it lie the province's own rewordings (its opening, 0.72).
+# text, its differences OCR's. Of ว 469's 49 pairs with ว 339, 15 are word for word and
+# 15 more reach 0.9; below it lie the province's own rewordings (its opening, 0.72) and
+# heavier OCR damage: 19 pairs are listed, one (ข้อ 2.1) with other numbers.
 SAME_OVERLAP = 0.9
 # From this overlap, one item number in two relaying letters is one item garbled: ว 339
 # ข้อ 4.5, OCR-damaged and run into the next item, shares 0.25 with ว 469's.
