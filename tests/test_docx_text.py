@@ -21,10 +21,10 @@ from indexer.build import build_index
 from indexer.chunker import parse_circular
 from indexer.document_problem import DocumentProblem
 from indexer.docx_text import docx_text
-from indexer.reader import ReadProblemError, read_source
 from retriever.search import Searcher
 from tests.conftest import SEED_FILES
 from tests.fakes import HashEmbedder
+from tests.test_pdf_text import assert_read_problem
 
 
 def as_docx(text: str) -> bytes:
@@ -129,12 +129,7 @@ def _empty_docx() -> bytes:
     (b"PK\x03\x04 broken archive", "เปิดไฟล์ Word ไม่ได้", "cannot open the Word file"),
 ])
 def test_word_problems_are_named(tmp_path: Path, data: bytes, thai: str, english: str) -> None:
-    path = tmp_path / "หนังสือ.docx"
-    path.write_bytes(data)
-    with pytest.raises(ReadProblemError) as raised:
-        read_source(path, max_bytes=10_000_000)
-    assert raised.value.problem.path == str(path)
-    assert thai in raised.value.problem.reason_th and english in raised.value.problem.reason_en
+    assert_read_problem(tmp_path / "หนังสือ.docx", data, thai, english)
     with pytest.raises(DocumentProblem):
         docx_text(data)
 
@@ -152,12 +147,8 @@ def _truncated_docx() -> bytes:
 
 
 def test_a_file_that_fails_deeper_is_still_reported_by_name(tmp_path: Path) -> None:
-    path = tmp_path / "cut.docx"
-    path.write_bytes(_truncated_docx())
-    with pytest.raises(ReadProblemError) as raised:
-        read_source(path, max_bytes=10_000_000)
-    assert raised.value.problem.reason_th == "อ่านไฟล์ไม่ได้ (ไฟล์เสีย)"
-    assert "XMLSyntaxError" in raised.value.problem.reason_en
+    assert_read_problem(tmp_path / "cut.docx", _truncated_docx(), "อ่านไฟล์ไม่ได้ (ไฟล์เสีย)",
+                        "XMLSyntaxError")
 
 
 def test_a_folder_of_word_files_is_indexed_and_searched(tmp_path: Path) -> None:

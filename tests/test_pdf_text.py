@@ -162,15 +162,20 @@ def _encrypted_pdf() -> bytes:
     (_saved(pdfium.PdfDocument.new()), "ไม่มีหน้าใดเลย", "no pages"),
 ])
 def test_pdf_problems_are_named(tmp_path: Path, data: bytes, thai: str, english: str) -> None:
-    path = tmp_path / "หนังสือ.pdf"
+    assert_read_problem(tmp_path / "หนังสือ.pdf", data, thai, english)
+    with pytest.raises(DocumentProblem):
+        pdf_text(data)
+
+
+def assert_read_problem(path: Path, data: bytes, thai: str, english: str) -> None:
+    """Reading `data` saved at `path` fails with a problem naming the file, its reasons
+    holding `thai` and `english`."""
     path.write_bytes(data)
     with pytest.raises(ReadProblemError) as raised:
         read_source(path, max_bytes=10_000_000)
     assert raised.value.problem.path == str(path)
     assert thai in raised.value.problem.reason_th
     assert english in raised.value.problem.reason_en
-    with pytest.raises(DocumentProblem):
-        pdf_text(data)
 
 
 def _with_a_scanned_page() -> bytes:
