@@ -60,6 +60,7 @@ from service.overview import (
     CLOSING_RE,
     LINE_CHARS,
     OVERVIEW_WORDS,
+    CitedPassages,
     LetterAnswer,
     first_line,
     named_by,
@@ -133,20 +134,6 @@ def _letters_named(searcher: Searcher, text: str, filters: Filters | None) -> li
     return list(letters.values())
 
 
-class _Cited:
-    """The passages an answer cites, each once, numbered as first cited."""
-
-    def __init__(self) -> None:
-        self.hits: list[Hit] = []
-        self._markers: dict[str, int] = {}
-
-    def marker(self, hit: Hit) -> int:
-        if hit.chunk_id not in self._markers:
-            self.hits.append(replace(hit, rank=len(self.hits) + 1))
-            self._markers[hit.chunk_id] = len(self.hits)
-        return self._markers[hit.chunk_id]
-
-
 @dataclass(frozen=True)
 class _Pair:
     first: Hit
@@ -164,7 +151,7 @@ def _compared(searcher: Searcher, first: Letter, second: Letter,
         return _outlined(searcher, first, second, len(shared), filters)
     copies_second = searcher.copies_between(second.id, first.id)
     by_id = {h.chunk_id: h for h in own[second.id]}
-    cited = _Cited()
+    cited = CitedPassages()
     lines = ["เปรียบเทียบหนังสือ 2 ฉบับ:"]
     for letter in (first, second):
         opening = searcher.letter_passages(letter.id, filters, limit=1)[0]
@@ -207,7 +194,8 @@ def _compared(searcher: Searcher, first: Letter, second: Letter,
             lines.append(f"{quote(line)} [{cited.marker(hit)}]")
         if len(shown) > MAX_LISTED:
             lines.append(f"… และอีก {len(shown) - MAX_LISTED} รายการ")
-    return LetterAnswer("\n".join(lines), cited.hits, list(range(1, len(cited.hits) + 1)))
+    ranked = [replace(hit, rank=rank) for rank, hit in enumerate(cited.hits, 1)]
+    return LetterAnswer("\n".join(lines), ranked, list(range(1, len(ranked) + 1)))
 
 
 def _outlined(searcher: Searcher, first: Letter, second: Letter, shared: int,

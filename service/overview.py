@@ -121,7 +121,7 @@ def outline(searcher: Searcher, letters: list[Letter],
     """The outlines of `letters`, one after another, markers numbered across them; a
     letter with nothing to outline but its header is left out."""
     lines: list[str] = []
-    shown = _Shown()
+    shown = CitedPassages()
     for letter in letters:
         passages = searcher.letter_passages(letter.id, filters)
         own = _outline(letter, passages, shown) if passages else []
@@ -161,8 +161,8 @@ def word_set(text: str) -> frozenset[str]:
     return frozenset(tokenize(index_form(text)))
 
 
-class _Shown:
-    """The passages the outline cites, numbered as first cited."""
+class CitedPassages:
+    """The passages an answer cites, each once, numbered as first cited."""
 
     def __init__(self) -> None:
         self.hits: list[Hit] = []
@@ -175,7 +175,7 @@ class _Shown:
         return self._markers[hit.chunk_id]
 
 
-def _outline(letter: Letter, passages: list[Hit], shown: _Shown) -> list[str]:
+def _outline(letter: Letter, passages: list[Hit], shown: CitedPassages) -> list[str]:
     """The letter's outline lines, each ending in its passage's marker in `shown`; none
     when the letter has nothing but its header to show."""
     parts: dict[int, list[Hit]] = {}
