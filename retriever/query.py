@@ -15,7 +15,8 @@ from indexer.normalize import clean_unicode, index_form
 
 # "item 3.6" too: a question in English, or Thai with the English word, cites the same.
 ITEM_RE = re.compile(
-    r"(?:ข้อ|ลำดับ|แถว|(?<![A-Za-z])(?i:(?:items?|clauses?)(?:\s*no\s?\.?)?))(?:ที่)?\s*(?P<path>\d{1,3}(?:\s*\.\s*\d{1,3})*(?:\s*\.?\s*\(\s*\d{1,3}\s*\))?"
+    r"(?:ข้อ|ลำดับ|แถว|(?<![A-Za-z])(?i:(?:items?|clauses?)(?:\s*no\s?\.?)?))(?:ที่)?\s*"
+    r"(?P<path>\d{1,3}(?:\s*\.\s*\d{1,3})*(?:\s*\.?\s*\(\s*\d{1,3}\s*\))?"
     r"(?:\s*\.?\s*\d{1,3}\s*\))?)"
 )
 RUNNING_NUMBER_RE = re.compile(r"(?<![ก-๙\d])ว\s*\.?\s*(?P<number>\d{1,6})(?!\d)")

@@ -823,7 +823,6 @@ class Searcher:
                 copies[self.ids[position]] = self.ids[twin]
         return copies
 
-
     def character_overlap(self, chunk_id: str, other_id: str) -> float:
         """The share of character trigrams two chunks have in common (Jaccard): high for
         one text in two wordings, or OCR damage in one copy."""
