@@ -86,6 +86,8 @@ OWN_ENCLOSURE_SHARE = 0.75
 ENCLOSED = "สิ่งที่ส่งมาด้วย"  # a reference's `via` when the letter encloses the other
 NUMBERED_KINDS = frozenset({"item", "row"})  # "p2" is each letter's own paragraph
 CONTEXT_WORDS = 8  # words shown on each side of where two passages differ
+CHANGED_WORDS = 16  # of a long changed stretch, the words shown
+WINDOW_CHARS = 240
 DIGITS_RE = re.compile(r"\d+")
 COMPARE_RE = re.compile(r"ต่าง|เหมือน|เทียบ|เกี่ยว(?!กับ)|สัมพันธ์|ตรงกัน|ซ้ำ|เดียวกัน|เพิ่ม|ขาด")
 COMPARE_WORDS = OVERVIEW_WORDS | {
@@ -273,8 +275,10 @@ def _difference(one: str, other: str) -> tuple[str, str]:
 
 
 def _window(words: list[str], start: int, end: int) -> str:
+    """The changed words (at most `CHANGED_WORDS` of a long rewording) with context."""
+    end = min(end, start + CHANGED_WORDS)
     begin, stop = max(0, start - CONTEXT_WORDS), min(len(words), end + CONTEXT_WORDS)
-    text = cut("".join(words[begin:stop]).strip(), 2 * LINE_CHARS)
+    text = cut("".join(words[begin:stop]).strip(), WINDOW_CHARS)
     more = "…" if stop < len(words) and not text.endswith("…") else ""
     return f"{'…' if begin else ''}{text}{more}"
 
