@@ -15,8 +15,8 @@ before each line that starts a paragraph:
 * a line starting a header field (ที่, เรื่อง, เรียน, อ้างถึง, สิ่งที่ส่งมาด้วย, ส่วนราชการ),
   which Thai letters print at the margin.
 
-The margin is each page's commonest left edge (the document's, for a page of a few
-centred lines). A page turned for display (/Rotate) has its lines put back in
+The margin is each page's own (the leftmost edge three lines share; the document's,
+for a page of a few centred lines). A page turned for display (/Rotate) has its lines put back in
 reading order by their position. Two rules were tried and dropped, on seed letters printed as PDFs
 (`scripts/make_pdf_fixture.py`): a line starting with an item number starts a
 paragraph (a wrapped line can start with "(๓)" mid-sentence: ว 3053 ข้อ 1 gained a
@@ -31,41 +31,61 @@ page before ended with, as an item cut by a page break does.
 A PDF whose pages hold no text is a scan: it needs OCR first, and the reader says so
 (`DocumentProblem`) rather than indexing nothing; pages without text among pages with
 text are named, so that a partly scanned PDF's missing pages are not lost silently.
-Tables are read as lines of text, not rows: the chunker's table rows come from the
-OCR text's tables only.
+Tables: a gap of more than `CELL_GAP` font sizes between two glyphs of a line parts
+two cells, kept only where another line has a cell starting at the same place (a
+table's columns line up; a stretched space in running text does not). A table's
+printed lines become its rows, tab-separated as the OCR text prints them and the
+chunker reads them (`indexer.tables`): a cell wrapped over several lines is joined
+again, and a line starts a row when it carries a row number or stands further below
+the last than a line spacing (cell padding). A table running over a page break goes
+on. Measured on seed 000 printed so (`tests/data/w38028.pdf`): all 12 rows of its
+summary table come out with their numbers and main agencies, 9 word for word; in 3,
+lines of the last column start too near the text column and join it.
 """
 
 from __future__ import annotations
 
+import ctypes
 import re
 import statistics
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import pairwise
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from indexer.document_problem import DocumentProblem
+from indexer.layout import join_wrapped
 
 # Points (1/72 inch). A Thai letter indents paragraphs by 2.5 cm (71 pt); OCR-free
 # PDFs of other layouts indent less, and a line's first glyph may sit a point or two
 # off the margin.
 INDENT_POINTS = 12.0
 GAP_LINES = 1.6  # baseline distance, in typical line spacings, that sets a paragraph apart
+BASELINE_SHIFT = 0.5  # of the font size: a baseline moved this much is another line
+CELL_GAP = 0.6  # font sizes of empty space between two glyphs that part table cells
+COLUMN_POINTS = 6.0  # how far a cell may start from its column's left edge
+ROW_SPACING = 1.15  # line spacings between two printed lines of a table that part rows
+ROW_NUMBER_RE = re.compile(r"^[0-9๐-๙]{1,3}(?:\.[0-9๐-๙]{1,3})*\.?(?:\t|\s|$)")
 MARGIN_LINES = 3  # lines that must share a left edge for it to be a page's margin
 LINE_FEED, CARRIAGE_RETURN = 10, 13
 NO_PAGES_RE, SOME_PAGES_RE = re.compile(rb"/Count\s*0\b"), re.compile(rb"/Count\s*[1-9]")
 MIN_TEXT_CHARS = 20  # visible characters a PDF needs before it counts as having text
-FIELD_START_RE = re.compile(r"^(?:ที่\s|เรื่อง|เรียน|อ้างถึง|สิ่งที่ส่งมาด้วย|ส่วนราชการ)")
+# A header field's word and the space after it; ที่ only before a document number, as
+# a wrapped line of the body may start with the word ที่ ("ที่ ๖ พฤศจิกายน").
+FIELD_START_RE = re.compile(
+    r"^(?:ที่\s*[ก-ฮ]{1,3}\.?\s*[0-9๐-๙]{3,5}(?:[./]|\s)|(?:เรื่อง|เรียน|อ้างถึง|สิ่งที่ส่งมาด้วย"
+    r"|ส่วนราชการ)\s)")
 PAGE_NUMBER_RE = re.compile(r"^(?:หน้า\s*)?[-–(]?\s*[0-9๐-๙]{1,3}\s*[-–)]?$")
 
 
 @dataclass
 class _Line:
-    text: str
-    left: float
-    bottom: float  # the lowest glyph's bottom, in points from the page's foot
+    text: str  # a table row's cells joined by tabs
+    left: float  # the first character's origin, in points from the page's left
+    bottom: float  # the baseline, in points from the page's foot
+    cells: tuple[float, ...] = ()  # a table row's cell starts (two or more), else none
 
 
 @dataclass(frozen=True)
@@ -99,11 +119,16 @@ def pdf_text(data: bytes) -> PdfText:
         raise DocumentProblem(
             "ไฟล์ PDF ไม่มีข้อความ (น่าจะเป็นภาพสแกน) ต้องทำ OCR ก่อน เช่น ocrmypdf -l tha",
             "the PDF has no text layer (a scan?): run OCR on it first, e.g. ocrmypdf -l tha")
-    pages = [_without_page_numbers(lines) for lines in pages]
+    pages = _confirmed_cells([_without_page_numbers(lines) for lines in pages])
     document_margin = _margin([line for lines in pages for line in lines])
     out: list[str] = []
+    table: _Table | None = None
     for lines in pages:
-        out.extend(_laid_out(lines, _geometry(lines, document_margin), continues=bool(out)))
+        page_out, table = _laid_out(lines, _geometry(lines, document_margin),
+                                    continues=bool(out), table=table)
+        out.extend(page_out)
+    if table is not None:
+        out.extend(table.rows())
     return PdfText("\n".join(out).strip("\n") + "\n",
                    [number for number, lines in enumerate(pages, 1) if not lines])
 
@@ -118,37 +143,100 @@ def _page_lines(document: pdfium.PdfDocument, index: int) -> list[_Line]:
         return []
     textpage = page.get_textpage()
     try:
-        lines: list[_Line] = []
-        chars: list[int] = []
-        # Character by character, so that each character's index is its box's index
-        # (the text-range call may add or drop characters); PDFium numbers the line
-        # breaks it generates like characters.
-        for char_index in range(textpage.count_chars()):
-            code = pdfium_c.FPDFText_GetUnicode(textpage.raw, char_index)
-            if code == LINE_FEED:
-                lines.extend(_measured(textpage, chars))
-                chars = []
-            elif code and code != CARRIAGE_RETURN:
-                chars.append(char_index)
-        lines.extend(_measured(textpage, chars))
+        lines = _read_lines(textpage)
     finally:
         textpage.close()
     if page.get_rotation():
         # A page turned for display: PDFium orders its lines as displayed, but their
-        # boxes are in the page's own upright space, which the layout reads.
+        # positions are in the page's own upright space, which the layout reads.
         lines.sort(key=lambda line: (-line.bottom, line.left))
     return lines
 
 
-def _measured(textpage: pdfium.PdfTextPage, chars: list[int]) -> list[_Line]:
-    """The line of these characters with its left edge and lowest point; none for a
-    line of spaces."""
-    text = "".join(chr(pdfium_c.FPDFText_GetUnicode(textpage.raw, i)) for i in chars)
-    boxes = [textpage.get_charbox(i) for i, ch in zip(chars, text, strict=True)
-             if not ch.isspace()]
-    if not boxes:
+@dataclass(frozen=True)
+class _Char:
+    text: str
+    x: float  # origin: the pen position where the glyph starts, on its baseline
+    y: float
+    right: float  # the glyph box's right edge
+    size: float  # font size, points
+
+
+def _read_lines(textpage: pdfium.PdfTextPage) -> list[_Line]:
+    """The text page's lines, character by character, so that each character's index
+    is its position's (the text-range call may add or drop characters). A line ends
+    where PDFium breaks one, or where the baseline moves by half a font size: PDFium
+    runs a table's rows together when their cells go back to the left margin."""
+    lines: list[_Line] = []
+    current: list[_Char | None] = []  # None: a space
+    origin_x, origin_y = ctypes.c_double(), ctypes.c_double()
+    for char_index in range(textpage.count_chars()):
+        code = pdfium_c.FPDFText_GetUnicode(textpage.raw, char_index)
+        if code == LINE_FEED:
+            lines.extend(_line_of(current))
+            current = []
+            continue
+        if not code or code == CARRIAGE_RETURN:
+            continue
+        if chr(code).isspace():
+            current.append(None)
+            continue
+        pdfium_c.FPDFText_GetCharOrigin(textpage.raw, char_index, origin_x, origin_y)
+        size = pdfium_c.FPDFText_GetFontSize(textpage.raw, char_index) or 1.0
+        char = _Char(chr(code), origin_x.value, origin_y.value,
+                     textpage.get_charbox(char_index)[2], size)
+        first = next((c for c in current if c is not None), None)
+        if first is not None and abs(char.y - first.y) > BASELINE_SHIFT * size:
+            lines.extend(_line_of(current))
+            current = []
+        current.append(char)
+    lines.extend(_line_of(current))
+    return lines
+
+
+def _line_of(chars: list[_Char | None]) -> list[_Line]:
+    """The line these characters print; a gap of more than `CELL_GAP` font sizes
+    between two of them is a table's cell boundary, written as a tab. None for a line
+    of spaces."""
+    parts: list[str] = []
+    cells: list[float] = []
+    right: float | None = None
+    for char in chars:
+        if char is None:
+            if parts and parts[-1] not in (" ", "\t"):
+                parts.append(" ")
+            continue
+        if right is None:
+            cells.append(char.x)
+        elif char.x - right > CELL_GAP * char.size:
+            while parts and parts[-1] == " ":
+                parts.pop()
+            parts.append("\t")
+            cells.append(char.x)
+        right = char.right if right is None else max(right, char.right)
+        parts.append(char.text)
+    if right is None:
         return []
-    return [_Line(text.strip(), min(b[0] for b in boxes), min(b[1] for b in boxes))]
+    first = next(c for c in chars if c is not None)
+    return [_Line("".join(parts).strip(" "), first.x, first.y,
+                  tuple(cells) if len(cells) > 1 else ())]
+
+
+def _confirmed_cells(pages: list[list[_Line]]) -> list[list[_Line]]:
+    """The pages with a line's cells kept only when another line of the document has a
+    cell starting where one of its own inner cells does: a table's columns line up
+    over its rows, while a wide gap in running text (stretched spacing, a glyph the
+    font lacks) is a one-off."""
+    starts = Counter(round(start) for lines in pages for line in lines
+                     for start in line.cells[1:])
+
+    def shared(line: _Line) -> bool:
+        return any(sum(starts[round(start) + shift] for shift in range(
+            -int(COLUMN_POINTS), int(COLUMN_POINTS) + 1)) > 1 for start in line.cells[1:])
+
+    return [[line if not line.cells or shared(line) else
+             replace(line, text=line.text.replace("\t", " "), cells=())
+             for line in lines] for lines in pages]
 
 
 def _without_page_numbers(lines: list[_Line]) -> list[_Line]:
@@ -165,13 +253,13 @@ class _Geometry:
 
 
 def _margin(lines: list[_Line]) -> float | None:
-    """The commonest left edge of `lines` (most lines of a letter are full lines at the
-    margin), when at least `MARGIN_LINES` lines share it."""
+    """The leftmost left edge at least `MARGIN_LINES` of `lines` share: a paragraph's
+    lines after its first start at the margin, and only a stray line (a cell, a
+    number set out) starts left of it. The commonest edge would be the indent on a
+    page of short paragraphs."""
     lefts = Counter(round(line.left) for line in lines)
-    if not lefts:
-        return None
-    left, count = max(lefts.items(), key=lambda item: (item[1], -item[0]))
-    return float(left) if count >= MARGIN_LINES else None
+    shared = [left for left, count in lefts.items() if count >= MARGIN_LINES]
+    return float(min(shared)) if shared else None
 
 
 def _geometry(lines: list[_Line], document_margin: float | None) -> _Geometry:
@@ -185,20 +273,85 @@ def _geometry(lines: list[_Line], document_margin: float | None) -> _Geometry:
     return _Geometry(margin, statistics.median(spacings) if spacings else 0.0)
 
 
-def _laid_out(lines: list[_Line], geometry: _Geometry, continues: bool) -> list[str]:
+def _laid_out(lines: list[_Line], geometry: _Geometry, continues: bool,
+              table: _Table | None = None) -> tuple[list[str], _Table | None]:
     """The page's lines with a blank line before each that starts a paragraph; the first
     gets none when `continues` and it starts no paragraph (a paragraph cut by the page
-    break)."""
+    break). A table's lines become its rows, one tab-separated line each (`_Table`);
+    `table` is one the page before ended in, which the page's first lines may go on,
+    and the table the page ends in is returned with the lines (its rows not yet in
+    them)."""
     out: list[str] = []
     for index, line in enumerate(lines):
+        if table is not None:
+            if table.add(line):
+                continue
+            out.extend([*table.rows(), ""])  # the table ended
+            table = None
+        if line.cells:
+            table = _Table(line, geometry.spacing)
+            if out or continues:
+                out.append("")
+            continue
         previous = lines[index - 1] if index else None
         starts = (line.left - geometry.margin > INDENT_POINTS
                   or FIELD_START_RE.match(line.text) is not None
                   or (previous is not None and _ends_paragraph(previous, line, geometry)))
-        if starts and (index or continues):
+        if starts and (index or continues) and out[-1:] != [""]:
             out.append("")
         out.append(line.text)
-    return out
+    return out, table
+
+
+class _Table:
+    """A table's rows, as the chunker reads tables: one tab-separated line per row, a
+    cell wrapped over several printed lines joined again. The columns are the cell
+    starts seen; a printed line belongs to the row above when it follows at line
+    spacing with no row number of its own, else it starts a row (a cell's padding sets
+    rows further apart than a cell's lines)."""
+
+    def __init__(self, first: _Line, spacing: float) -> None:
+        self.columns = list(first.cells)
+        self.spacing = spacing
+        self._rows: list[list[list[str]]] = []
+        self._baseline = first.bottom
+        self.add(first)
+
+    def add(self, line: _Line) -> bool:
+        """Take the line into the table; False when it is no part of it (text starting
+        at the table's left edge with no cells: the table has ended)."""
+        starts = line.cells or (line.left,)
+        indexes = [self._column(start) for start in starts]
+        if any(i is None for i in indexes) or (not line.cells and indexes[0] == 0):
+            return False
+        gap = self._baseline - line.bottom
+        numbered = indexes[0] == 0 and ROW_NUMBER_RE.match(line.text) is not None
+        if (not self._rows or numbered
+                or (indexes[0] == 0 and gap > ROW_SPACING * self.spacing)):
+            self._rows.append([[] for _ in self.columns])
+        row = self._rows[-1]
+        for column, text in zip(indexes, line.text.split("\t"), strict=True):
+            assert column is not None
+            while len(row) <= column:
+                row.append([])
+            row[column].append(text)
+        self._baseline = line.bottom
+        return True
+
+    def rows(self) -> list[str]:
+        return ["\t".join(join_wrapped(parts) for parts in row).rstrip("\t")
+                for row in self._rows]
+
+    def _column(self, start: float) -> int | None:
+        """The column a cell starting at `start` is in; a new column when a row has a
+        cell where no earlier one had, None left of the table."""
+        near = min(range(len(self.columns)), key=lambda i: abs(self.columns[i] - start))
+        if abs(self.columns[near] - start) <= COLUMN_POINTS:
+            return near
+        if start < self.columns[0] - COLUMN_POINTS:
+            return None
+        self.columns = sorted([*self.columns, start])
+        return self.columns.index(start)
 
 
 def _ends_paragraph(previous: _Line, line: _Line, geometry: _Geometry) -> bool:

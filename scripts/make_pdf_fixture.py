@@ -8,7 +8,8 @@ text is known: this prints the given lines (1-based, inclusive) of a seed as a
 Word-made letter prints them: A4, each paragraph's first line indented 2.5 cm (header
 fields at the margin), lines wrapped between Thai words, a page number "- ๒ -" atop
 every page after the first, a new page after a continuation marker ("/กำกับ..."),
-and no blank lines. A paragraph the OCR broke over several lines is one paragraph
+tab-separated rows as a table (cells wrapped in their columns, no rules), and no
+blank lines. A paragraph the OCR broke over several lines is one paragraph
 again, wrapped to the page. Needs reportlab (the dev extra) and a Thai TrueType font
 (Debian's fonts-thai-tlwg). Run once; the PDF is committed.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from pythainlp.tokenize import word_tokenize
@@ -27,6 +29,7 @@ from reportlab.pdfgen import canvas
 
 from indexer.items import match_marker
 from indexer.layout import join_wrapped
+from indexer.normalize import strip_html
 
 FONT = "/usr/share/fonts/truetype/tlwg/Garuda.ttf"
 SIZE = 13
@@ -35,6 +38,9 @@ MARGIN = 72.0  # 2.5 cm
 INDENT = 71.0  # 2.5 cm, as ระเบียบงานสารบรรณ lays out paragraphs
 FIELD_RE = re.compile(r"^(?:ที่\s|เรื่อง|เรียน|อ้างถึง|สิ่งที่ส่งมาด้วย|ส่วนราชการ)")
 CONTINUATION_RE = re.compile(r"^/\S.*\.\.\.$")
+FIRST_COLUMN = 50.0  # a table's row-number column, in points
+CELL_PAD = 8.0  # points kept free at a cell's right edge
+ROW_GAP = 6.0  # points between table rows
 WRAPPED_CHARS = 60  # an OCR'd line this long was wrapped mid-paragraph
 THAI_DIGITS = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
 
@@ -60,6 +66,7 @@ def _paragraph_lines(source: list[str]) -> list[str]:
     for raw in source:
         text = raw.strip()
         continues = (out and len(out[-1]) >= WRAPPED_CHARS and text
+                     and "\t" not in text and "\t" not in out[-1]
                      and not FIELD_RE.match(text)
                      and match_marker(text) is None and not text.startswith(("(", "/", "-"))
                      and not CONTINUATION_RE.match(out[-1]))
@@ -68,6 +75,29 @@ def _paragraph_lines(source: list[str]) -> list[str]:
         else:
             out.append(text)
     return out
+
+
+def _table(pdf: canvas.Canvas, rows: list[str], y: float, width: float,
+           new_page: Callable[[], float]) -> float:
+    """Tab-separated rows drawn as a table without rules: a narrow first column (the
+    row number), the rest sharing the width, each cell wrapped in its column, a little
+    space between rows. Returns the height reached."""
+    cells = [[strip_html(cell) for cell in row.split("\t")] for row in rows]
+    count = max(len(row) for row in cells)
+    rest = (width - FIRST_COLUMN) / max(count - 1, 1)
+    widths = [FIRST_COLUMN, *[rest] * (count - 1)]
+    starts = [MARGIN + sum(widths[:index]) for index in range(count)]
+    for row in cells:
+        wrapped_cells = [wrapped(cell, widths[i] - CELL_PAD, widths[i] - CELL_PAD)
+                         if cell else [] for i, cell in enumerate(row)]
+        height = max(len(lines) for lines in wrapped_cells) * LEADING
+        if y - height < MARGIN:
+            y = new_page()
+        for start, lines in zip(starts, wrapped_cells, strict=False):
+            for number, line in enumerate(lines):
+                pdf.drawString(start, y - number * LEADING, line)
+        y -= height + ROW_GAP
+    return y
 
 
 def main() -> None:
@@ -96,8 +126,20 @@ def main() -> None:
 
     pdf.setFont("Thai", SIZE)
     starts_paragraph = True
-    for raw in _paragraph_lines(source):
-        text = " ".join(raw.replace("\t", " ").split())
+    lines = _paragraph_lines(source)
+    position = 0
+    while position < len(lines):
+        raw = lines[position]
+        position += 1
+        if "\t" in raw:
+            rows = [raw]
+            while position < len(lines) and "\t" in lines[position]:
+                rows.append(lines[position])
+                position += 1
+            y = _table(pdf, rows, y, width, new_page)
+            starts_paragraph = True
+            continue
+        text = " ".join(raw.split())
         if not text:
             starts_paragraph = True
             continue

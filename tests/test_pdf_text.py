@@ -22,13 +22,16 @@ from circulars.settings import Settings
 from indexer.build import build_index
 from indexer.chunker import parse_circular
 from indexer.document_problem import DocumentProblem
-from indexer.pdf_text import _geometry, _laid_out, _Line, pdf_text
+from indexer.pdf_text import _confirmed_cells, _geometry, _laid_out, _Line, pdf_text
 from indexer.reader import ReadProblemError, read_source
 from retriever.search import Searcher
 from tests.conftest import SEED_FILES
 from tests.fakes import HashEmbedder
 
 FIXTURE = Path(__file__).parent / "data" / "w10303.pdf"
+# Seed 000 (ขม ว 38028 and its 12-row summary table) printed the same way, the table
+# as cells wrapped in their columns: `make_pdf_fixture.py corpus/000_... 1 71`.
+TABLE_FIXTURE = Path(__file__).parent / "data" / "w38028.pdf"
 W10303_LINES = (381, 513)  # 1-based, inclusive, in seed 001
 
 
@@ -55,6 +58,36 @@ def test_a_pdf_letter_gives_the_chunks_of_its_text() -> None:
     assert letter.doc_no == "มท 0211.6/ว 10303" and letter.date == "2024-10-24"
 
 
+def test_a_pdf_table_gives_its_rows() -> None:
+    from_text = parse_circular(SEED_FILES[0].read_text(encoding="utf-8"), "w38028.txt")
+    from_pdf = parse_circular(pdf_text(TABLE_FIXTURE.read_bytes()).text, "w38028.pdf")
+    text_rows = {c.item: c for c in from_text.chunks if c.kind == "row"}
+    pdf_rows = {c.item: c for c in from_pdf.chunks if c.kind == "row"}
+    # Every row, by its number, each running over several printed lines and pages.
+    assert sorted(pdf_rows, key=int) == [str(n) for n in range(1, 13)]
+
+    def words(chunk: object) -> str:
+        return "".join(chunk.text.split("\nหน่วยงาน")[0].split())  # type: ignore[attr-defined]
+
+    same = [item for item in text_rows if words(text_rows[item]) == words(pdf_rows[item])]
+    # Three rows take in part of the last column, whose lines start too near the text.
+    assert len(same) >= 9
+    assert "ค้ำมนุษย์" in pdf_rows["9"].text
+    assert pdf_rows["1"].meta["agencies"] == {"หน่วยงานหลัก": ["ทุกหน่วยงาน"]}
+    # The letter's own paragraphs are untouched by the table.
+    assert [_key(c) for c in from_pdf.chunks if c.kind != "row"] == [
+        _key(c) for c in from_text.chunks if c.kind != "row"]
+
+
+def test_a_wide_gap_in_running_text_is_no_table_cell() -> None:
+    # One line with a gap (stretched spacing, a glyph the font lacks) among lines
+    # without: no column lines up with it, so it stays text.
+    lines = [_Line("ตามหนังสือที่อ้างถึง กระทรวงมหาดไทย", 143, 700),
+             _Line("ขอให้ดำเนินการ\tต่อไป", 72, 682, cells=(72.0, 300.0)),
+             _Line("จึงเรียนมาเพื่อโปรดทราบ", 143, 664)]
+    assert _confirmed_cells([lines])[0][1] == _Line("ขอให้ดำเนินการ ต่อไป", 72, 682)
+
+
 def test_page_numbers_and_page_breaks() -> None:
     text = pdf_text(FIXTURE.read_bytes()).text
     assert "- ๒ -" not in text and "- ๓ -" not in text
@@ -73,7 +106,7 @@ def test_paragraphs_set_apart_by_space_rather_than_indent() -> None:
              _line("มอบนโยบาย นั้น", 72, 682),
              _line("ในการนี้ ขอให้ดำเนินการ", 72, 640),  # a gap, not an indent
              _line("ต่อไป", 72, 622)]
-    assert _laid_out(lines, _geometry(lines, None), continues=False) == [
+    assert _laid_out(lines, _geometry(lines, None), continues=False)[0] == [
         "ตามหนังสือที่อ้างถึง กระทรวงมหาดไทยได้จัดการประชุม", "มอบนโยบาย นั้น", "",
         "ในการนี้ ขอให้ดำเนินการ", "ต่อไป"]
 
@@ -82,10 +115,10 @@ def test_a_page_that_continues_the_paragraph_before() -> None:
     lines = [_line("ต่อจากหน้าก่อน", 72, 760), _line("กำกับ ติดตาม", 72, 742),
              _line("๒. ข้อถัดไป", 143, 724)]
     geometry = _geometry(lines, None)
-    assert _laid_out(lines, geometry, continues=True) == [
+    assert _laid_out(lines, geometry, continues=True)[0] == [
         "ต่อจากหน้าก่อน", "กำกับ ติดตาม", "", "๒. ข้อถัดไป"]
     # A page that starts with an indented line starts a paragraph.
-    assert _laid_out(lines[2:], geometry, continues=True) == ["", "๒. ข้อถัดไป"]
+    assert _laid_out(lines[2:], geometry, continues=True)[0] == ["", "๒. ข้อถัดไป"]
 
 
 def test_a_wrapped_line_starting_with_a_number_is_no_item() -> None:
@@ -93,7 +126,7 @@ def test_a_wrapped_line_starting_with_a_number_is_no_item() -> None:
     lines = [_line("๑. ให้ส่งเสริมอัตลักษณ์ (๑) ด้านอาหาร (๒) ด้านสถานที่", 143, 700),
              _line("(๓) ด้านศิลปวัฒนธรรม (๔) ด้านสินค้า", 72, 682),
              _line("ตลอดจนการอำนวยความสะดวก", 72, 664)]
-    assert "" not in _laid_out(lines, _geometry(lines, None), continues=False)
+    assert "" not in _laid_out(lines, _geometry(lines, None), continues=False)[0]
 
 
 def _saved(document: pdfium.PdfDocument) -> bytes:
