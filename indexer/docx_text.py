@@ -11,9 +11,11 @@ their paragraphs apart).
 
 The text is read from the XML itself, not python-docx's `.text`, which skips what
 drafts carry: tracked insertions (read; tracked deletions and the old place of a
-moved passage are not), content controls (their paragraphs and tables are read in
-place), text boxes (read with the paragraph that anchors them) and tables nested in
-a cell (read as more of the cell's paragraphs). Numbers that Word draws from a list
+moved passage are not), content controls and custom XML around paragraphs, tables,
+rows or cells (read in place; a control still showing its placeholder prompt is
+not), text boxes (read with the paragraph that anchors them, once: Word keeps a
+second copy for older readers) and tables nested in a cell (read as more of the
+cell's paragraphs). A non-breaking hyphen reads as "-". Numbers that Word draws from a list
 style ("1.", "ก.") are not in the text: only typed numbers are seen, as Thai letters
 type them.
 """
@@ -31,10 +33,17 @@ from docx.oxml.ns import qn
 
 from indexer.document_problem import DocumentProblem
 
-W_P, W_TBL, W_TR, W_TC, W_SDT, W_SDT_CONTENT = (
-    qn("w:p"), qn("w:tbl"), qn("w:tr"), qn("w:tc"), qn("w:sdt"), qn("w:sdtContent"))
-W_T, W_TAB, W_BR, W_CR = qn("w:t"), qn("w:tab"), qn("w:br"), qn("w:cr")
-REMOVED = frozenset({qn("w:del"), qn("w:moveFrom")})  # tracked deletions, moved-away text
+W_P, W_TBL, W_TR, W_TC = qn("w:p"), qn("w:tbl"), qn("w:tr"), qn("w:tc")
+W_T, W_SDT, W_SDT_CONTENT, W_SDT_PR = qn("w:t"), qn("w:sdt"), qn("w:sdtContent"), qn("w:sdtPr")
+W_CUSTOM_XML, W_PLACEHOLDER = qn("w:customXml"), qn("w:showingPlcHdr")
+# What a run prints besides its text: tabs as a space, breaks as a new line, a
+# non-breaking hyphen as one (a year range "๒๕๖๗-๒๕๖๘", a telephone number).
+PRINTED = {qn("w:tab"): " ", qn("w:ptab"): " ", qn("w:br"): "\n", qn("w:cr"): "\n",
+           qn("w:noBreakHyphen"): "-", qn("w:softHyphen"): ""}
+# Tracked deletions, moved-away text, and the copy of a text box Word keeps for
+# readers that cannot draw it (the drawn copy is read).
+SKIPPED = frozenset({qn("w:del"), qn("w:moveFrom"),
+                     "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"})
 TEXT_BOX = qn("w:txbxContent")
 
 
@@ -55,7 +64,7 @@ def docx_text(data: bytes) -> str:
             if text.strip():
                 lines.extend([*text.split("\n"), ""])
         else:
-            rows = [_row(row) for row in block.iterchildren(W_TR)]
+            rows = [_row(row) for row in _children(block, W_TR)]
             lines.extend([*(row for row in rows if row.strip()), ""])
     if not "".join(lines).strip():
         raise DocumentProblem("ไฟล์ Word ไม่มีข้อความ", "the Word file has no text")
@@ -63,26 +72,45 @@ def docx_text(data: bytes) -> str:
 
 
 def _blocks(parent: Any) -> Iterator[Any]:
-    """Paragraphs and tables in reading order, those inside content controls in place."""
+    """Paragraphs and tables in reading order."""
+    return _children(parent, W_P, W_TBL)
+
+
+def _children(parent: Any, *tags: str) -> Iterator[Any]:
+    """`parent`'s children with these tags, those wrapped in content controls or custom
+    XML included in place; a content control still showing its placeholder prompt
+    holds no text of the letter."""
     for child in parent.iterchildren():
-        if child.tag in (W_P, W_TBL):
+        if child.tag in tags:
             yield child
-        elif child.tag == W_SDT:
+        elif child.tag == W_SDT and not _placeholder(child):
             for content in child.iterchildren(W_SDT_CONTENT):
-                yield from _blocks(content)
+                yield from _children(content, *tags)
+        elif child.tag == W_CUSTOM_XML:
+            yield from _children(child, *tags)
+
+
+def _placeholder(control: Any) -> bool:
+    return any(prop.find(W_PLACEHOLDER) is not None for prop in control.iterchildren(W_SDT_PR))
+
+
+def _skipped(node: Any) -> bool:
+    return any(ancestor.tag in SKIPPED or (ancestor.tag == W_SDT and _placeholder(ancestor))
+               for ancestor in node.iterancestors())
 
 
 def paragraph_text(paragraph: Any) -> str:
     """A paragraph's text as printed now: its runs, tracked insertions and text boxes
-    included, tracked deletions left out; a line break as a new line, a tab a space."""
+    included (a text box's paragraphs each on a line of its own), tracked deletions
+    and placeholder prompts left out; a line break as a new line, a tab a space."""
     parts: list[str] = []
-    for node in paragraph.iter(W_T, W_TAB, W_BR, W_CR):
-        if any(ancestor.tag in REMOVED for ancestor in node.iterancestors()):
+    for node in paragraph.iter(W_T, W_P, *PRINTED):
+        if node is paragraph or _skipped(node):
             continue
         if node.tag == W_T:
             parts.append(node.text or "")
         else:
-            parts.append(" " if node.tag == W_TAB else "\n")
+            parts.append("\n" if node.tag == W_P else PRINTED[node.tag])
     return "".join(parts)
 
 
@@ -90,9 +118,10 @@ def _row(row: Any) -> str:
     """One table row as a tab-separated line. Word keeps a merged cell as one cell
     (written once); a cell's paragraphs, nested tables' included, are its text."""
     texts: list[str] = []
-    for cell in row.iterchildren(W_TC):
+    for cell in _children(row, W_TC):
         paragraphs = [" ".join(paragraph_text(p).split()) for p in cell.iter(W_P)
-                      if not any(a.tag == TEXT_BOX for a in p.iterancestors())]
+                      if not _skipped(p)
+                      and not any(a.tag == TEXT_BOX for a in p.iterancestors())]
         paragraphs = [text for text in paragraphs if text]
         texts.append(paragraphs[0] if len(paragraphs) == 1 else
                      " ".join(f"<p>{text}</p>" for text in paragraphs))

@@ -69,7 +69,7 @@ _THAI_PUA = {
     **dict.fromkeys((0xF70F, 0xF89A), "\u0e0d"), **dict.fromkeys((0xF700, 0xF89E), "\u0e10"),
 }
 
-THAI_PUA_RE = re.compile("[\uf700-\uf71a\uf884-\uf89e]")
+THAI_PUA_RE = re.compile("[" + "".join(map(chr, sorted(_THAI_PUA))) + "]")
 
 
 def clean_unicode(text: str) -> str:

@@ -71,6 +71,7 @@ ROW_NUMBER_RE = re.compile(r"^[0-9๐-๙]{1,3}(?:\.[0-9๐-๙]{1,3})*\.?(?:\t|
 MARGIN_LINES = 3  # lines that must share a left edge for it to be a page's margin
 LINE_FEED, CARRIAGE_RETURN = 10, 13
 NO_PAGES_RE, SOME_PAGES_RE = re.compile(rb"/Count\s*0\b"), re.compile(rb"/Count\s*[1-9]")
+ENCRYPTED_RE = re.compile(rb"/Encrypt\b")
 MIN_TEXT_CHARS = 20  # visible characters a PDF needs before it counts as having text
 # A header field's word and the space after it; ที่ only before a document number, as
 # a wrapped line of the body may start with the word ที่ ("ที่ ๖ พฤศจิกายน").
@@ -101,11 +102,11 @@ def pdf_text(data: bytes) -> PdfText:
     try:
         document = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as error:
-        if "password" in str(error).lower():
+        # PDFium's message names its last error, which may be an earlier file's (it
+        # sets none for a document without pages): the file's own bytes decide.
+        if ENCRYPTED_RE.search(data):
             raise DocumentProblem("ไฟล์ PDF มีรหัสผ่าน", "the PDF is password-protected") from None
         if NO_PAGES_RE.search(data) and not SOME_PAGES_RE.search(data):
-            # PDFium refuses a document without pages with no error of its own (the
-            # message then repeats the last error of any earlier file).
             raise DocumentProblem("ไฟล์ PDF ไม่มีหน้าใดเลย (หรือสารบัญหน้าเสีย)",
                                   "the PDF has no pages (or a broken page tree)") from None
         raise DocumentProblem("เปิดไฟล์ PDF ไม่ได้ (ไฟล์เสียหรือไม่ใช่ PDF)",
@@ -147,10 +148,25 @@ def _page_lines(document: pdfium.PdfDocument, index: int) -> list[_Line]:
     finally:
         textpage.close()
     if page.get_rotation():
-        # A page turned for display: PDFium orders its lines as displayed, but their
-        # positions are in the page's own upright space, which the layout reads.
-        lines.sort(key=lambda line: (-line.bottom, line.left))
+        # A page turned for display: PDFium orders its lines as displayed, and may cut
+        # one printed line in pieces, but their positions are in the page's own upright
+        # space, which the layout reads.
+        lines = _joined_by_baseline(sorted(lines, key=lambda line: (-line.bottom, line.left)))
     return lines
+
+
+def _joined_by_baseline(lines: list[_Line]) -> list[_Line]:
+    """Lines (sorted top to bottom, left to right) with pieces on one baseline joined
+    into one line."""
+    joined: list[_Line] = []
+    for line in lines:
+        last = joined[-1] if joined else None
+        if last is not None and abs(last.bottom - line.bottom) < 1.0:
+            joined[-1] = replace(last, text=f"{last.text} {line.text}",
+                                 cells=last.cells or line.cells)
+        else:
+            joined.append(line)
+    return joined
 
 
 @dataclass(frozen=True)
@@ -266,8 +282,11 @@ def _geometry(lines: list[_Line], document_margin: float | None) -> _Geometry:
     """A page's margin and line spacing. The page's own margin, when enough of its lines
     show it: a bundle may join letters of two offices, or a landscape enclosure, each
     with its own. Else the document's: a page of a few centred lines shows none."""
-    margin = _margin(lines) or document_margin or min(
-        (line.left for line in lines), default=0.0)
+    margin = _margin(lines)
+    if margin is None:
+        margin = document_margin
+    if margin is None:
+        margin = min((line.left for line in lines), default=0.0)
     spacings = [above.bottom - below.bottom for above, below in pairwise(lines)
                 if above.bottom - below.bottom > 0]
     return _Geometry(margin, statistics.median(spacings) if spacings else 0.0)

@@ -10,12 +10,15 @@ English, so one bad file never stops the rest of the build.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from indexer.document_problem import DocumentProblem
 from indexer.docx_text import docx_text
 from indexer.pdf_text import pdf_text
+
+log = logging.getLogger(__name__)
 
 SUPPORTED_SUFFIXES = {".txt", ".md", ".jsonl", ".pdf", ".docx"}
 
@@ -101,7 +104,9 @@ def read_source(path: Path, max_bytes: int, display_name: str | None = None) -> 
         raise ReadProblemError(ReadProblem(name, problem.thai, problem.english)) from None
     except Exception as error:
         # A damaged PDF or Word file fails inside PDFium, lxml or a zip reader in ways
-        # no list of exceptions covers; one such file must not stop the build.
+        # no list of exceptions covers; one such file must not stop the build. The
+        # traceback goes to the log, where a fault of our own would still show.
+        log.warning("reading %s failed", name, exc_info=True)
         raise ReadProblemError(ReadProblem(
             name, "อ่านไฟล์ไม่ได้ (ไฟล์เสีย)",
             f"cannot read the file ({type(error).__name__}: {error})")) from None

@@ -21,8 +21,9 @@ each shared pair is then read word by word:
 
 A pair is the same text when its words are the same, or when only OCR could have
 told them apart: the same numbers, and nearly all characters shared (`SAME_OVERLAP`).
-Any other pair is listed with the stretch where it differs, pairs whose numbers
-differ first (a date, a deadline, an amount). An item printed under the same number
+Any other pair is listed with the stretch where it differs: first the pairs where a
+number stands against another (a day, an amount), then those where one has numbers
+the other lacks (a deadline left out), then the rest. An item printed under the same number
 in both letters but garbled past the copy test (ว 339 ข้อ 4.5) is such a pair too.
 What each letter has alone follows; an enclosure that is mostly one letter's own is
 one line ("สิ่งที่ส่งมาด้วย: สรุปข้อสั่งการ (13 ตอน)"), and an item under an item of its
@@ -85,8 +86,9 @@ REWORDED_OVERLAP = 0.2
 OWN_ENCLOSURE_SHARE = 0.75
 ENCLOSED = "สิ่งที่ส่งมาด้วย"  # a reference's `via` when the letter encloses the other
 NUMBERED_KINDS = frozenset({"item", "row"})  # "p2" is each letter's own paragraph
-CONTEXT_WORDS = 8  # words shown on each side of where two passages differ
-CHANGED_WORDS = 16  # of a long changed stretch, the words shown
+CONTEXT_WORDS = 8  # tokens (words, spaces) shown on each side of where two passages differ
+CHANGED_WORDS = 16  # of a long changed stretch, the tokens shown
+NUMBER_ONLY = "(มีแต่เลขข้อ)"
 WINDOW_CHARS = 240
 DIGITS_RE = re.compile(r"\d+")
 COMPARE_RE = re.compile(r"ต่าง|เหมือน|เทียบ|เกี่ยว(?!กับ)|สัมพันธ์|ตรงกัน|ซ้ำ|เดียวกัน|เพิ่ม|ขาด")
@@ -140,7 +142,7 @@ def _letters_named(searcher: Searcher, text: str, filters: Filters | None) -> li
 class _Pair:
     first: Hit
     second: Hit
-    numbers_differ: bool
+    numbers: int  # 0: a number stands against another, 1: numbers added or left out, 2: same
 
 
 def _compared(searcher: Searcher, first: Letter, second: Letter,
@@ -169,11 +171,11 @@ def _compared(searcher: Searcher, first: Letter, second: Letter,
     pairs += _garbled(searcher, alone[first.id], alone[second.id])
     if pairs:
         lines.append(f"ต่างกันตรงถ้อยคำหรือตัวเลข ({len(pairs)} ตอน):")
-        for pair in sorted(pairs, key=lambda p: not p.numbers_differ)[:MAX_LISTED]:
+        for pair in sorted(pairs, key=lambda p: p.numbers)[:MAX_LISTED]:
             one, other = _difference(pair.first.text, pair.second.text)
-            lines.append(f"{names[first.id]} {item_label(pair.first.item)}: {quote(one)} "
+            lines.append(f"{names[first.id]} {_where(pair.first)}: {quote(one)} "
                          f"[{cited.marker(pair.first)}]")
-            lines.append(f"{names[second.id]} {item_label(pair.second.item)}: {quote(other)} "
+            lines.append(f"{names[second.id]} {_where(pair.second)}: {quote(other)} "
                          f"[{cited.marker(pair.second)}]")
         if len(pairs) > MAX_LISTED:
             lines.append(f"… และอีก {len(pairs) - MAX_LISTED} ตอน")
@@ -200,6 +202,13 @@ def _compared(searcher: Searcher, first: Letter, second: Letter,
     return LetterAnswer("\n".join(lines), ranked, list(range(1, len(ranked) + 1)))
 
 
+def _where(hit: Hit) -> str:
+    """Where in its letter a passage is: "ข้อ 2.1", "แถวที่ 1", and the enclosure's
+    number for an enclosure's ("สิ่งที่ส่งมาด้วย 1 แถวที่ 1")."""
+    label = f"แถวที่ {hit.item.split('#')[0]}" if hit.kind == "row" else item_label(hit.item)
+    return f"สิ่งที่ส่งมาด้วย {hit.part_index} {label}" if hit.part_index else label
+
+
 def _outlined(searcher: Searcher, first: Letter, second: Letter, shared: int,
               filters: Filters | None) -> LetterAnswer | None:
     """Two letters that do not relay one another: each one's outline, under a line
@@ -210,7 +219,7 @@ def _outlined(searcher: Searcher, first: Letter, second: Letter, shared: int,
     same = (f"มีข้อความตรงกันเพียง {shared} ตอน" if shared
             else "สองฉบับไม่มีข้อความที่ตรงกัน")
     outlined = {hit.doc_id for hit in found.passages}
-    missing = [f"({short_number(le)} มีแต่ส่วนหัวหนังสือ ไม่มีเนื้อหาให้สรุป)"
+    missing = [f"({short_number(le)} ไม่มีเนื้อหาให้สรุป)"
                for le in (first, second) if le.id not in outlined]
     heading = [f"เปรียบเทียบหนังสือ 2 ฉบับ: {same}", *citing_lines(first, second),
                "เนื้อหาของแต่ละฉบับ:", *missing, ""]
@@ -234,11 +243,20 @@ def _differing(searcher: Searcher, hit: Hit, other: Hit) -> _Pair | None:
     one, two = _comparable(hit.text), _comparable(other.text)
     if one == two:
         return None
-    numbers_differ = DIGITS_RE.findall(one) != DIGITS_RE.findall(two)
-    if not numbers_differ and searcher.character_overlap(
+    numbers, other_numbers = DIGITS_RE.findall(one), DIGITS_RE.findall(two)
+    if numbers == other_numbers and searcher.character_overlap(
             hit.chunk_id, other.chunk_id) >= SAME_OVERLAP:
         return None
-    return _Pair(hit, other, numbers_differ)
+    return _Pair(hit, other, _numbers_changed(numbers, other_numbers))
+
+
+def _numbers_changed(numbers: list[str], other_numbers: list[str]) -> int:
+    """How the two texts' numbers differ, most telling first: 0 when a number of one
+    stands where the other has another (a day, an amount changed), 1 when one has
+    numbers the other lacks (a deadline left out, a clause added), 2 when they agree."""
+    ops = {op for op, *_ in SequenceMatcher(
+        None, numbers, other_numbers, autojunk=False).get_opcodes()}
+    return 0 if "replace" in ops else 1 if ops - {"equal"} else 2
 
 
 def _garbled(searcher: Searcher, first: list[Hit], second: list[Hit]) -> list[_Pair]:
@@ -250,14 +268,16 @@ def _garbled(searcher: Searcher, first: list[Hit], second: list[Hit]) -> list[_P
         other = by_item.get((hit.part_index, hit.kind, hit.item))
         if (other is not None and hit.kind in NUMBERED_KINDS
                 and searcher.character_overlap(hit.chunk_id, other.chunk_id) >= REWORDED_OVERLAP):
-            pairs.append(_Pair(hit, other, DIGITS_RE.findall(_comparable(hit.text))
-                               != DIGITS_RE.findall(_comparable(other.text))))
+            pairs.append(_Pair(hit, other, _numbers_changed(
+                DIGITS_RE.findall(_comparable(hit.text)),
+                DIGITS_RE.findall(_comparable(other.text)))))
     return pairs
 
 
 def _difference(one: str, other: str) -> tuple[str, str]:
-    """The stretch of each text around where they differ (first where their numbers
-    differ, if they do), with a few words of context, "…" where cut."""
+    """The stretch of each text around where they differ (first where a number stands
+    against another, if one does), with a few words of context, "…" where cut; "(มีแต่
+    เลขข้อ)" for a passage that is its item number alone."""
     words_one, words_other = (
         word_tokenize(" ".join(_unnumbered(text).split()), engine="newmm", keep_whitespace=True)
         for text in (one, other))
@@ -267,15 +287,21 @@ def _difference(one: str, other: str) -> tuple[str, str]:
                .get_opcodes() if op[0] != "equal"
                and "".join(keys_one[op[1]:op[2]] + keys_other[op[3]:op[4]])]
     if not changes:
-        return cut(first_line(one), LINE_CHARS), cut(first_line(other), LINE_CHARS)
-    with_numbers = [op for op in changes if DIGITS_RE.search(
-        "".join(keys_one[op[1]:op[2]] + keys_other[op[3]:op[4]]))]
-    _, start, end, other_start, other_end = (with_numbers or changes)[0]
-    return (_window(words_one, start, end), _window(words_other, other_start, other_end))
+        return (cut(first_line(one), LINE_CHARS) or NUMBER_ONLY,
+                cut(first_line(other), LINE_CHARS) or NUMBER_ONLY)
+    def numbers_in(op: tuple[str, int, int, int, int]) -> int:
+        return sum(bool(DIGITS_RE.search("".join(keys[a:b]))) for keys, a, b in (
+            (keys_one, op[1], op[2]), (keys_other, op[3], op[4])))
+
+    # Where a number stands against another, else where one is added or left out.
+    _, start, end, other_start, other_end = max(changes, key=numbers_in)
+    return (_window(words_one, start, end) or NUMBER_ONLY,
+            _window(words_other, other_start, other_end) or NUMBER_ONLY)
 
 
 def _window(words: list[str], start: int, end: int) -> str:
-    """The changed words (at most `CHANGED_WORDS` of a long rewording) with context."""
+    """The changed tokens (words and the spaces between; at most `CHANGED_WORDS` of a
+    long rewording) with `CONTEXT_WORDS` tokens of context each side."""
     end = min(end, start + CHANGED_WORDS)
     begin, stop = max(0, start - CONTEXT_WORDS), min(len(words), end + CONTEXT_WORDS)
     text = cut("".join(words[begin:stop]).strip(), WINDOW_CHARS)

@@ -117,6 +117,29 @@ def test_content_controls_and_nested_tables_are_read() -> None:
                                "๑\t<p>ให้เฝ้าระวัง</p> <p>อำเภอเมือง</p>\n")
 
 
+MC_NS = 'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"'
+
+
+def test_text_boxes_hyphens_and_wrapped_rows_and_cells() -> None:
+    data = _with_body_xml(
+        # A text box: Word writes it twice (drawn, and a fallback copy).
+        f'<w:p {W_NS} {MC_NS}><w:r><w:t xml:space="preserve">ก่อน</w:t></w:r><w:r>'
+        '<mc:AlternateContent><mc:Choice Requires="wps"><w:txbxContent><w:p><w:r>'
+        '<w:t>ในกรอบ</w:t></w:r></w:p></w:txbxContent></mc:Choice><mc:Fallback>'
+        '<w:txbxContent><w:p><w:r><w:t>ในกรอบ</w:t></w:r></w:p></w:txbxContent>'
+        '</mc:Fallback></mc:AlternateContent></w:r>'
+        '<w:r><w:t>ปี ๒๕๖๗</w:t><w:noBreakHyphen/><w:t>๒๕๖๘</w:t></w:r></w:p>',
+        # A content control around a row, and one around a cell; one still showing
+        # its placeholder prompt.
+        f'<w:tbl {W_NS}><w:sdt><w:sdtContent><w:tr>'
+        '<w:tc><w:p><w:r><w:t>๑</w:t></w:r></w:p></w:tc>'
+        '<w:sdt><w:sdtContent><w:tc><w:p><w:r><w:t>ให้เฝ้าระวัง</w:t></w:r></w:p></w:tc>'
+        '</w:sdtContent></w:sdt></w:tr></w:sdtContent></w:sdt></w:tbl>',
+        f'<w:sdt {W_NS}><w:sdtPr><w:showingPlcHdr/></w:sdtPr><w:sdtContent><w:p><w:r>'
+        '<w:t>คลิกเพื่อพิมพ์ข้อความ</w:t></w:r></w:p></w:sdtContent></w:sdt>')
+    assert docx_text(data) == "ก่อน\nในกรอบปี ๒๕๖๗-๒๕๖๘\n\n๑\tให้เฝ้าระวัง\n"
+
+
 def _empty_docx() -> bytes:
     out = io.BytesIO()
     Document().save(out)

@@ -16,7 +16,7 @@ from indexer.build import build_index
 from retriever.query import QueryError
 from retriever.search import Filters, Searcher
 from service.answer import answer_question
-from service.compare import citing_lines, letters_compared
+from service.compare import _numbers_changed, _where, citing_lines, letters_compared
 from service.inventory import YEAR_RE, letter_inventory, year_span
 from service.items import item_everywhere
 from service.overview import letter_overview
@@ -426,3 +426,17 @@ def test_copies_between_two_letters(searcher: Searcher) -> None:
     assert heading.text.split() == ["๕.๑", "ด้านสุขภาพ"] and heading.chunk_id in relayed
     relayed_items = {c.item for c in searcher.store.chunks_by_ids(list(relayed)).values()}
     assert "1.1" in relayed_items and "4.5" not in relayed_items  # 4.5: OCR-garbled in ว 339
+
+
+def test_how_two_passages_numbers_differ() -> None:
+    assert _numbers_changed(["20"], ["25"]) == 0  # a day changed: listed first
+    assert _numbers_changed(["3"], []) == 1  # a deadline left out
+    assert _numbers_changed(["3", "4"], ["3"]) == 1
+    assert _numbers_changed(["2568"], ["2568"]) == 2
+
+
+def test_an_enclosures_row_is_labelled_as_such(searcher: Searcher) -> None:
+    ministry = next(le for le in searcher.letters_held() if le.doc_no == "มท 0211.6/ว 339")
+    row = next(h for h in searcher.letter_passages(ministry.id)
+               if h.part_index and h.kind == "row" and h.item == "1")
+    assert _where(row) == "สิ่งที่ส่งมาด้วย 1 แถวที่ 1"

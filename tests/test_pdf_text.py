@@ -233,6 +233,14 @@ def test_a_partly_scanned_pdf_names_its_pages_without_text(tmp_path: Path) -> No
         report.warnings)
 
 
+def test_a_pdf_without_pages_after_an_encrypted_one_is_said_to_have_none() -> None:
+    # PDFium repeats its last error for a document without pages.
+    with pytest.raises(DocumentProblem, match="password"):
+        pdf_text(_encrypted_pdf())
+    with pytest.raises(DocumentProblem, match="no pages"):
+        pdf_text(_saved(pdfium.PdfDocument.new()))
+
+
 def test_a_folder_of_pdfs_is_indexed_and_searched(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
