@@ -12,17 +12,17 @@ before each line that starts a paragraph:
   and item; centred lines, such as the signature, count too);
 * a line set apart from the one above by more than the usual line spacing (layouts
   that space paragraphs instead of indenting them);
-* a line starting a header field (ที่, เรื่อง, เรียน, อ้างถึง, สิ่งที่ส่งมาด้วย, ส่วนราชการ),
-  which Thai letters print at the margin.
+* a line starting a header field (ที่ before a document number, เรื่อง, เรียน, อ้างถึง,
+  สิ่งที่ส่งมาด้วย, ส่วนราชการ), which Thai letters print at the margin.
 
 The margin is each page's own (the leftmost edge three lines share; the document's,
-for a page of a few centred lines). A page turned for display (/Rotate) has its lines put back in
-reading order by their position. Two rules were tried and dropped, on seed letters printed as PDFs
-(`scripts/make_pdf_fixture.py`): a line starting with an item number starts a
-paragraph (a wrapped line can start with "(๓)" mid-sentence: ว 3053 ข้อ 1 gained a
-false item 1.(3); items are indented anyway), and a line after one ending well short
-of the right margin does (a ragged right edge ends lines early before a long word:
-ว 10303's opening paragraph split in two).
+for a page of a few centred lines). A page turned for display (/Rotate) has its lines
+put back in reading order by their position. Two rules were tried and dropped, on
+seed letters printed as PDFs (`scripts/make_pdf_fixture.py`): a line starting with an
+item number starts a paragraph (a wrapped line can start with "(๓)" mid-sentence:
+ว 3053 ข้อ 1 gained a false item 1.(3); items are indented anyway), and a line after
+one ending well short of the right margin does (a ragged right edge ends lines early
+before a long word: ว 10303's opening paragraph split in two).
 
 A page number alone on a page's first or last line ("- ๒ -", "๒", "หน้า ๒") is
 dropped. A page's first line that starts no paragraph continues the paragraph the
