@@ -58,7 +58,7 @@ def docx_text(data: bytes) -> str:
             f"cannot open the Word file (broken, or an old .doc: save it as .docx): "
             f"{type(error).__name__}") from None
     lines: list[str] = []
-    for block in _blocks(document.element.body):
+    for block in _children(document.element.body, W_P, W_TBL):  # in reading order
         if block.tag == W_P:
             text = paragraph_text(block)
             if text.strip():
@@ -69,11 +69,6 @@ def docx_text(data: bytes) -> str:
     if not "".join(lines).strip():
         raise DocumentProblem("ไฟล์ Word ไม่มีข้อความ", "the Word file has no text")
     return "\n".join(lines).rstrip("\n") + "\n"
-
-
-def _blocks(parent: Any) -> Iterator[Any]:
-    """Paragraphs and tables in reading order."""
-    return _children(parent, W_P, W_TBL)
 
 
 def _children(parent: Any, *tags: str) -> Iterator[Any]:

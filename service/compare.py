@@ -42,7 +42,7 @@ both outlines.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from pythainlp.tokenize import word_tokenize
@@ -147,8 +147,9 @@ class _Pair:
 
 def _compared(searcher: Searcher, first: Letter, second: Letter,
               filters: Filters | None) -> LetterAnswer | None:
-    own = {le.id: [h for h in searcher.letter_passages(le.id, filters)
-                   if not CLOSING_RE.match(h.text)] for le in (first, second)}
+    passages = {le.id: searcher.letter_passages(le.id, filters) for le in (first, second)}
+    own = {le_id: [h for h in hits if not CLOSING_RE.match(h.text)]
+           for le_id, hits in passages.items()}
     copies_first = searcher.copies_between(first.id, second.id)
     shared = [h for h in own[first.id] if h.chunk_id in copies_first]
     if len(shared) < max(2, RELAYED_SHARE * min(len(own[first.id]), len(own[second.id]))):
@@ -158,8 +159,7 @@ def _compared(searcher: Searcher, first: Letter, second: Letter,
     cited = CitedPassages()
     lines = ["เปรียบเทียบหนังสือ 2 ฉบับ:"]
     for letter in (first, second):
-        opening = searcher.letter_passages(letter.id, filters, limit=1)[0]
-        lines.append(f"{quote(letter_identity(letter))} [{cited.marker(opening)}]")
+        lines.append(f"{quote(letter_identity(letter))} [{cited.marker(passages[letter.id][0])}]")
     lines.extend(citing_lines(first, second))
     names = {first.id: short_number(first), second.id: short_number(second)}
     lines.append(f"ข้อความที่ส่งต่อกันมา: {len(shared)} จาก {len(own[first.id])} ตอนของ "
@@ -169,37 +169,49 @@ def _compared(searcher: Searcher, first: Letter, second: Letter,
     pairs = [pair for hit in shared if copies_first[hit.chunk_id] in by_id
              if (pair := _differing(searcher, hit, by_id[copies_first[hit.chunk_id]]))]
     pairs += _garbled(searcher, alone[first.id], alone[second.id])
-    if pairs:
-        lines.append(f"ต่างกันตรงถ้อยคำหรือตัวเลข ({len(pairs)} ตอน):")
-        for pair in sorted(pairs, key=lambda p: p.numbers)[:MAX_LISTED]:
-            one, other = _difference(pair.first.text, pair.second.text)
-            lines.append(f"{names[first.id]} {_where(pair.first)}: {quote(one)} "
-                         f"[{cited.marker(pair.first)}]")
-            lines.append(f"{names[second.id]} {_where(pair.second)}: {quote(other)} "
-                         f"[{cited.marker(pair.second)}]")
-        if len(pairs) > MAX_LISTED:
-            lines.append(f"… และอีก {len(pairs) - MAX_LISTED} ตอน")
-        lines.append("(บางจุดอาจต่างเพราะการอ่านตัวอักษรจากภาพ (OCR) ไม่ใช่เนื้อหา)")
-    else:
-        lines.append("ข้อความที่ส่งต่อกันมาตรงกันทุกตอน")
+    lines.extend(_difference_lines(pairs, names[first.id], names[second.id], cited))
     paired = {h.chunk_id for pair in pairs for h in (pair.first, pair.second)}
     for letter in (first, second):
         left = [h for h in alone[letter.id] if h.chunk_id not in paired]
-        if not left:
-            lines.append(f"ทุกตอนของ {names[letter.id]} มีในอีกฉบับด้วย")
-            continue
-        lines.append(f"มีเฉพาะใน {names[letter.id]} ({len(left)} ตอน):")
-        whole = _whole_parts(left, searcher.letter_passages(letter.id, filters))
-        shown = _heads(left, whole)
-        for hit in shown[:MAX_LISTED]:
-            line = cut(first_line(hit.text), LINE_CHARS)
-            if hit.part_index in whole:
-                line = f"สิ่งที่ส่งมาด้วย: {cut(hit.part, LINE_CHARS)} ({whole[hit.part_index]} ตอน)"
-            lines.append(f"{quote(line)} [{cited.marker(hit)}]")
-        if len(shown) > MAX_LISTED:
-            lines.append(f"… และอีก {len(shown) - MAX_LISTED} รายการ")
-    ranked = [replace(hit, rank=rank) for rank, hit in enumerate(cited.hits, 1)]
-    return LetterAnswer("\n".join(lines), ranked, list(range(1, len(ranked) + 1)))
+        lines.extend(_alone_lines(names[letter.id], left, passages[letter.id], cited))
+    return cited.answer(lines)
+
+
+def _difference_lines(pairs: list[_Pair], first_name: str, second_name: str,
+                      cited: CitedPassages) -> list[str]:
+    """The shared passages that differ, each pair at the stretch where it differs, the
+    most telling number differences first."""
+    if not pairs:
+        return ["ข้อความที่ส่งต่อกันมาตรงกันทุกตอน"]
+    lines = [f"ต่างกันตรงถ้อยคำหรือตัวเลข ({len(pairs)} ตอน):"]
+    for pair in sorted(pairs, key=lambda p: p.numbers)[:MAX_LISTED]:
+        one, other = _difference(pair.first.text, pair.second.text)
+        lines.append(f"{first_name} {_where(pair.first)}: {quote(one)} "
+                     f"[{cited.marker(pair.first)}]")
+        lines.append(f"{second_name} {_where(pair.second)}: {quote(other)} "
+                     f"[{cited.marker(pair.second)}]")
+    if len(pairs) > MAX_LISTED:
+        lines.append(f"… และอีก {len(pairs) - MAX_LISTED} ตอน")
+    lines.append("(บางจุดอาจต่างเพราะการอ่านตัวอักษรจากภาพ (OCR) ไม่ใช่เนื้อหา)")
+    return lines
+
+
+def _alone_lines(name: str, left: list[Hit], passages: list[Hit],
+                 cited: CitedPassages) -> list[str]:
+    """What one letter has that the other lacks (`left`), among all its `passages`."""
+    if not left:
+        return [f"ทุกตอนของ {name} มีในอีกฉบับด้วย"]
+    lines = [f"มีเฉพาะใน {name} ({len(left)} ตอน):"]
+    whole = _whole_parts(left, passages)
+    shown = _heads(left, whole)
+    for hit in shown[:MAX_LISTED]:
+        line = cut(first_line(hit.text), LINE_CHARS)
+        if hit.part_index in whole:
+            line = f"สิ่งที่ส่งมาด้วย: {cut(hit.part, LINE_CHARS)} ({whole[hit.part_index]} ตอน)"
+        lines.append(f"{quote(line)} [{cited.marker(hit)}]")
+    if len(shown) > MAX_LISTED:
+        lines.append(f"… และอีก {len(shown) - MAX_LISTED} รายการ")
+    return lines
 
 
 def _where(hit: Hit) -> str:

@@ -128,8 +128,7 @@ def outline(searcher: Searcher, letters: list[Letter],
         if own and lines:
             lines.append("")
         lines.extend(own)
-    ranked = [replace(hit, rank=rank) for rank, hit in enumerate(shown.hits, 1)]
-    return LetterAnswer("\n".join(lines), ranked, list(range(1, len(ranked) + 1)))
+    return shown.answer(lines)
 
 
 def numbers_named(text: str) -> set[str]:
@@ -173,6 +172,11 @@ class CitedPassages:
             self.hits.append(hit)
             self._markers[hit.chunk_id] = len(self.hits)
         return self._markers[hit.chunk_id]
+
+    def answer(self, lines: list[str]) -> LetterAnswer:
+        """The answer of these lines, its passages ranked by their markers."""
+        ranked = [replace(hit, rank=rank) for rank, hit in enumerate(self.hits, 1)]
+        return LetterAnswer("\n".join(lines), ranked, list(range(1, len(ranked) + 1)))
 
 
 def _outline(letter: Letter, passages: list[Hit], shown: CitedPassages) -> list[str]:
