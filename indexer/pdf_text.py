@@ -55,6 +55,7 @@ from itertools import pairwise
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
+from indexer.doc_numbers import HEADER_DOC_NO_RE
 from indexer.document_problem import DocumentProblem
 from indexer.layout import join_wrapped
 
@@ -73,11 +74,10 @@ LINE_FEED, CARRIAGE_RETURN = 10, 13
 NO_PAGES_RE, SOME_PAGES_RE = re.compile(rb"/Count\s*0\b"), re.compile(rb"/Count\s*[1-9]")
 ENCRYPTED_RE = re.compile(rb"/Encrypt\b")
 MIN_TEXT_CHARS = 20  # visible characters a PDF needs before it counts as having text
-# A header field's word and the space after it; ที่ only before a document number, as
-# a wrapped line of the body may start with the word ที่ ("ที่ ๖ พฤศจิกายน").
-FIELD_START_RE = re.compile(
-    r"^(?:ที่\s*[ก-ฮ]{1,3}\.?\s*[0-9๐-๙]{3,5}(?:[./]|\s)|(?:เรื่อง|เรียน|อ้างถึง|สิ่งที่ส่งมาด้วย"
-    r"|ส่วนราชการ)\s)")
+# A header field's word and the space after it. ที่ counts only as the letter parser's
+# number line (`HEADER_DOC_NO_RE`): a wrapped line of the body may start with the word
+# ที่ ("ที่ ๖ พฤศจิกายน").
+FIELD_START_RE = re.compile(r"^(?:เรื่อง|เรียน|อ้างถึง|สิ่งที่ส่งมาด้วย|ส่วนราชการ)\s")
 PAGE_NUMBER_RE = re.compile(r"^(?:หน้า\s*)?[-–(]?\s*[0-9๐-๙]{1,3}\s*[-–)]?$")
 
 
@@ -315,6 +315,7 @@ def _laid_out(lines: list[_Line], geometry: _Geometry, continues: bool,
         previous = lines[index - 1] if index else None
         starts = (line.left - geometry.margin > INDENT_POINTS
                   or FIELD_START_RE.match(line.text) is not None
+                  or HEADER_DOC_NO_RE.match(line.text) is not None
                   or (previous is not None and _ends_paragraph(previous, line, geometry)))
         if starts and (index or continues) and out[-1:] != [""]:
             out.append("")
