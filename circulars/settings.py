@@ -79,6 +79,16 @@ class Settings(BaseSettings):
     thesaurus_path: Path | None = None
     expansion_weight: float = 0.5  # an official word added to BM25's query, vs one typed
 
+    # Scanned PDFs and images (TIFF, PNG, JPEG) are read by OCR: Tesseract with its Thai
+    # data (Debian's tesseract-ocr and tesseract-ocr-tha) when installed, "off" reports
+    # scans as needing it. "tha" alone reads item numbers at line starts that "tha+eng"
+    # turns into Latin letters (ว 10303 scanned: 38 of 47 items against 23), but
+    # English words come out as Thai-looking letters.
+    ocr: Literal["auto", "off"] = "auto"
+    ocr_command: str = "tesseract"
+    ocr_languages: str = "tha"
+    ocr_dpi: int = 300  # PDF pages are rendered at this resolution for OCR
+
     default_k: int = 10
     max_query_chars: int = 2_000
 

@@ -35,6 +35,7 @@ from indexer.bm25_index import BM25Index
 from indexer.chunker import CHUNKER_VERSION, ParsedFile, parse_circular
 from indexer.dense_index import DenseIndex, choose_kind, gather
 from indexer.embedder import Embedder
+from indexer.image_text import IMAGE_SUFFIXES
 from indexer.jsonl_docs import parse_jsonl
 from indexer.manifest import (
     TOKENIZER_ID,
@@ -45,6 +46,7 @@ from indexer.manifest import (
     read_manifest,
 )
 from indexer.normalize import clean_unicode
+from indexer.ocr import OcrSetup, ocr_setup
 from indexer.reader import SUPPORTED_SUFFIXES, ReadProblemError, SourceText, read_source
 from indexer.sentence_vectors import SENTENCE_RULES, SentenceVectors
 from indexer.store import Store
@@ -146,14 +148,24 @@ def _sentences_current(manifest: Manifest) -> bool:
     return manifest.sentence_vectors and manifest.sentence_rules == SENTENCE_RULES
 
 
-def _parse(path: Path, source: str, settings: Settings) -> tuple[ParsedFile, SourceText]:
-    text = read_source(path, settings.max_file_bytes, display_name=source)
+OCR_SUFFIXES = {".pdf", *IMAGE_SUFFIXES}  # files whose reading may depend on OCR
+
+
+def _parse(path: Path, source: str, settings: Settings, ocr: OcrSetup
+           ) -> tuple[ParsedFile, SourceText]:
+    text = read_source(path, settings.max_file_bytes, display_name=source, ocr=ocr)
     if path.suffix.lower() == ".jsonl":
         parsed = parse_jsonl(text.text, source, settings.max_document_chunk_chars)
     else:
         parsed = parse_circular(text.text, source, settings.max_chunk_chars)
+    if text.pages_read_by_ocr:
+        pages = page_ranges(text.pages_read_by_ocr)
+        parsed.warnings.append(
+            f"{source}: หน้า {pages} เป็นภาพสแกน อ่านด้วย OCR ({ocr.engine_id}) ข้อความ เลขที่ "
+            f"และวันที่อาจคลาดเคลื่อน / page(s) {pages} are scans, read by OCR "
+            f"({ocr.engine_id}): their text, numbers and dates may have errors")
     if text.pages_without_text:
-        pages = ", ".join(str(n) for n in text.pages_without_text)
+        pages = page_ranges(text.pages_without_text)
         parsed.warnings.append(
             f"{source}: หน้า {pages} ไม่มีข้อความ (ภาพสแกน หน้าว่าง หรือหน้าเสีย) ไม่ได้นำเข้า / page(s) "
             f"{pages} have no readable text (scanned, blank or damaged) and are not indexed")
@@ -163,6 +175,26 @@ def _parse(path: Path, source: str, settings: Settings) -> tuple[ParsedFile, Sou
             "the broken tail was dropped"
         )
     return parsed, text
+
+
+def page_ranges(pages: list[int]) -> str:
+    """1-based page numbers as runs: [1, 2, 3, 5] -> "1-3, 5"."""
+    runs: list[list[int]] = []
+    for page in pages:
+        if runs and page == runs[-1][-1] + 1:
+            runs[-1].append(page)
+        else:
+            runs.append([page])
+    return ", ".join(f"{run[0]}-{run[-1]}" if len(run) > 1 else str(run[0]) for run in runs)
+
+
+def _reads_by_ocr(record: dict[str, Any], source: str) -> bool:
+    """Whether a file's reading depended on OCR, or on its absence: read by it, or a PDF
+    or image that failed or had pages without text (a scan, when there was none)."""
+    if str(record.get("encoding") or "").endswith("+ocr"):
+        return True
+    return Path(source).suffix.lower() in OCR_SUFFIXES and (
+        record["status"] == "error" or bool(record["warnings"]))
 
 
 def build_index(
@@ -182,7 +214,12 @@ def build_index(
     hashes = {source: sha256_of(path) for path, source in files}
     chunk_chars = [settings.max_chunk_chars, settings.max_document_chunk_chars]
     previous = None if rebuild else _previous(index_dir, embedder.model_name, chunk_chars)
-    if (previous and previous[1].files == hashes
+    # Tesseract is looked for only when a file may need it.
+    ocr = (ocr_setup(settings.ocr, settings.ocr_command, settings.ocr_languages,
+                     settings.ocr_dpi)
+           if any(Path(source).suffix.lower() in OCR_SUFFIXES for source in hashes)
+           else OcrSetup(None))
+    if (previous and previous[1].files == hashes and previous[1].ocr == ocr.engine_id
             and _tokens_current(previous[1])
             and previous[1].sentence_vectors == settings.sentence_vectors
             and (not settings.sentence_vectors or _sentences_current(previous[1]))):
@@ -196,7 +233,7 @@ def build_index(
     index_dir.mkdir(parents=True, exist_ok=True)
     with build_lock(index_dir):
         return _build_locked(files, hashes, index_dir, settings, embedder, previous,
-                             chunk_chars, report, progress, say, started)
+                             chunk_chars, report, progress, say, started, ocr)
 
 
 @contextmanager
@@ -214,7 +251,7 @@ def _build_locked(
     files: list[tuple[Path, str]], hashes: dict[str, str], index_dir: Path,
     settings: Settings, embedder: Embedder, previous: tuple[Path, Manifest] | None,
     chunk_chars: list[int], report: BuildReport, progress: bool,
-    say: Callable[[str], None], started: float,
+    say: Callable[[str], None], started: float, ocr: OcrSetup,
 ) -> BuildReport:
     for stale in index_dir.glob(".building-*"):
         shutil.rmtree(stale, ignore_errors=True)
@@ -240,6 +277,9 @@ def _build_locked(
     for path, source in iterator:
         unchanged = (old_store.file(source) if old_store and previous
                      and previous[1].files.get(source) == hashes[source] else None)
+        if (unchanged and previous and previous[1].ocr != ocr.engine_id
+                and _reads_by_ocr(unchanged, source)):
+            unchanged = None  # OCR came, went or changed: read the scan again
         if old_store and unchanged:
             error = _reuse(old_store, store, unchanged, old_vectors, vectors, sentences,
                            keep_tokens)
@@ -249,7 +289,7 @@ def _build_locked(
                 report.files_reused.append(source)
             continue
         try:
-            parsed, text = _parse(path, source, settings)
+            parsed, text = _parse(path, source, settings, ocr)
         except ReadProblemError as error:
             report.failures.append(str(error.problem))
             store.put_file(
@@ -379,6 +419,7 @@ def _build_locked(
         segmenter=SEGMENTER,
         chunker_version=CHUNKER_VERSION,
         chunk_chars=chunk_chars,
+        ocr=ocr.engine_id,
         faiss_kind=kind,
         sentence_vectors=settings.sentence_vectors,
         sentence_rules=SENTENCE_RULES if settings.sentence_vectors else "",

@@ -52,6 +52,8 @@ class Manifest:
     # tokens; "" before it was recorded.
     segmenter: str = ""
     chunk_chars: list[int] = field(default_factory=list)  # circular, document split sizes
+    # `indexer.ocr.OcrEngine.engine_id` scans were read with; "" when there was none.
+    ocr: str = ""
     files: dict[str, str] = field(default_factory=dict)  # source -> sha256
     counts: dict[str, int] = field(default_factory=dict)
     created: str = ""

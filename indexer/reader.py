@@ -1,9 +1,9 @@
 """Read a corpus file into text, or say precisely why it cannot be read.
 
 Circulars arrive as UTF-8 text from OCR, but Thai offices still produce TIS-620 /
-cp874 files, PDFs with a text layer (`indexer.pdf_text`) and Word files
-(`indexer.docx_text`), and a corpus folder collects stray binaries and truncated
-downloads.
+cp874 files, PDFs (`indexer.pdf_text`; scanned pages read by OCR), scans kept as
+images (`indexer.image_text`) and Word files (`indexer.docx_text`), and a corpus
+folder collects stray binaries and truncated downloads.
 Every failure becomes a `ReadProblem` naming the file and the reason, in Thai and
 English, so one bad file never stops the rest of the build.
 """
@@ -16,11 +16,13 @@ from pathlib import Path
 
 from indexer.document_problem import DocumentProblem
 from indexer.docx_text import docx_text
+from indexer.image_text import IMAGE_SUFFIXES, image_text
+from indexer.ocr import OcrSetup
 from indexer.pdf_text import pdf_text
 
 log = logging.getLogger(__name__)
 
-SUPPORTED_SUFFIXES = {".txt", ".md", ".jsonl", ".pdf", ".docx"}
+SUPPORTED_SUFFIXES = {".txt", ".md", ".jsonl", ".pdf", ".docx", *IMAGE_SUFFIXES}
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class SourceText:
     encoding: str
     truncated_utf8: bool = False
     pages_without_text: list[int] = field(default_factory=list)  # a PDF's, 1-based
+    pages_read_by_ocr: list[int] = field(default_factory=list)  # a PDF's or image's
 
 
 def _looks_binary(data: bytes) -> bool:
@@ -74,8 +77,10 @@ def decode_bytes(data: bytes) -> tuple[str, str, bool]:
     return text, "cp874", False
 
 
-def read_source(path: Path, max_bytes: int, display_name: str | None = None) -> SourceText:
-    """Read one file; raise `ReadProblemError` with a bilingual reason on failure."""
+def read_source(path: Path, max_bytes: int, display_name: str | None = None,
+                ocr: OcrSetup | None = None) -> SourceText:
+    """Read one file, scanned pages by `ocr` (none: scans are reported as needing it);
+    raise `ReadProblemError` with a bilingual reason on failure."""
     name = display_name or str(path)
     try:
         size = path.stat().st_size
@@ -94,10 +99,13 @@ def read_source(path: Path, max_bytes: int, display_name: str | None = None) -> 
         raise ReadProblemError(ReadProblem(name, "ไฟล์ว่าง", "file is empty"))
     suffix = path.suffix.lower()
     try:
-        if suffix == ".pdf":
-            found = pdf_text(data)
-            return SourceText(name, found.text, "pdf",
-                              pages_without_text=found.pages_without_text)
+        if suffix == ".pdf" or suffix in IMAGE_SUFFIXES:
+            found = pdf_text(data, ocr) if suffix == ".pdf" else image_text(
+                data, ocr or OcrSetup(None))
+            kind = "pdf" if suffix == ".pdf" else "image"
+            return SourceText(name, found.text, f"{kind}+ocr" if found.pages_read_by_ocr else kind,
+                              pages_without_text=found.pages_without_text,
+                              pages_read_by_ocr=found.pages_read_by_ocr)
         if suffix == ".docx":
             return SourceText(name, docx_text(data), "docx")
     except DocumentProblem as problem:

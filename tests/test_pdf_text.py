@@ -22,7 +22,8 @@ from circulars.settings import Settings
 from indexer.build import build_index
 from indexer.chunker import parse_circular
 from indexer.document_problem import DocumentProblem
-from indexer.pdf_text import _confirmed_cells, _geometry, _laid_out, _Line, pdf_text
+from indexer.page_layout import PrintedLine, _confirmed_cells, _geometry, _laid_out
+from indexer.pdf_text import pdf_text
 from indexer.reader import ReadProblemError, read_source
 from retriever.search import Searcher
 from tests.conftest import SEED_FILES
@@ -82,10 +83,10 @@ def test_a_pdf_table_gives_its_rows() -> None:
 def test_a_wide_gap_in_running_text_is_no_table_cell() -> None:
     # One line with a gap (stretched spacing, a glyph the font lacks) among lines
     # without: no column lines up with it, so it stays text.
-    lines = [_Line("ตามหนังสือที่อ้างถึง กระทรวงมหาดไทย", 143, 700),
-             _Line("ขอให้ดำเนินการ\tต่อไป", 72, 682, cells=(72.0, 300.0)),
-             _Line("จึงเรียนมาเพื่อโปรดทราบ", 143, 664)]
-    assert _confirmed_cells([lines])[0][1] == _Line("ขอให้ดำเนินการ ต่อไป", 72, 682)
+    lines = [PrintedLine("ตามหนังสือที่อ้างถึง กระทรวงมหาดไทย", 143, 700),
+             PrintedLine("ขอให้ดำเนินการ\tต่อไป", 72, 682, cells=(72.0, 300.0)),
+             PrintedLine("จึงเรียนมาเพื่อโปรดทราบ", 143, 664)]
+    assert _confirmed_cells([lines])[0][1] == PrintedLine("ขอให้ดำเนินการ ต่อไป", 72, 682)
 
 
 def test_page_numbers_and_page_breaks() -> None:
@@ -97,8 +98,8 @@ def test_page_numbers_and_page_breaks() -> None:
     assert "เร่งรัดจ่ายเงินเยียวยา" in item.text and "กำกับ ติดตาม และเร่งรัด" in item.text
 
 
-def _line(text: str, left: float, bottom: float) -> _Line:
-    return _Line(text, left, bottom)
+def _line(text: str, left: float, bottom: float) -> PrintedLine:
+    return PrintedLine(text, left, bottom)
 
 
 def test_paragraphs_set_apart_by_space_rather_than_indent() -> None:
@@ -188,7 +189,7 @@ def _encrypted_pdf() -> bytes:
 
 
 @pytest.mark.parametrize(("data", "thai", "english"), [
-    (_blank_pdf(), "ไม่มีข้อความ (น่าจะเป็นภาพสแกน) ต้องทำ OCR ก่อน", "no text layer"),
+    (_blank_pdf(), "ไม่มีข้อความ (น่าจะเป็นภาพสแกน) ต้องอ่านด้วย OCR", "no text layer"),
     (_encrypted_pdf(), "มีรหัสผ่าน", "password-protected"),
     (b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n", "เปิดไฟล์ PDF ไม่ได้",
      "cannot open the PDF"),

@@ -1,0 +1,52 @@
+"""The text of a scanned circular kept as image files (TIFF, PNG, JPEG), by OCR.
+
+A scanner's TIFF holds every page as a frame; a PNG or JPEG is one page (a photo
+or a single scanned sheet). Each frame is read by `indexer.ocr` and the pages laid
+out as a PDF's are (`indexer.page_layout`). Without OCR installed the file is
+reported with what to install, since an image holds no text of its own.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+
+from PIL import Image, ImageSequence
+
+from indexer.document_problem import DocumentProblem
+from indexer.ocr import OcrSetup
+from indexer.page_layout import PagedText, laid_out_text
+
+IMAGE_SUFFIXES = {".tif", ".tiff", ".png", ".jpg", ".jpeg"}
+MIN_TEXT_CHARS = 20  # visible characters OCR must find before the file counts as text
+
+
+def image_text(data: bytes, ocr: OcrSetup) -> PagedText:
+    """The image file's pages read by `ocr`'s engine; `DocumentProblem` when there is
+    none (saying why), the file is no image, or no text is found."""
+    try:
+        image = Image.open(io.BytesIO(data))
+        image.load()
+    except (OSError, Image.DecompressionBombError, SyntaxError) as error:
+        raise DocumentProblem("เปิดไฟล์ภาพไม่ได้ (ไฟล์เสียหรือไม่ใช่ภาพ)",
+                              f"cannot open the image ({error})") from None
+    if ocr.engine is None:
+        raise DocumentProblem(*ocr.needed("ไฟล์ภาพ", "an image"))
+    pages = ocr.engine.read_pages(_frames(image))
+    numbered = list(enumerate(pages, 1))
+    if sum(len("".join(line.text.split())) for lines in pages for line in lines) < MIN_TEXT_CHARS:
+        raise DocumentProblem("อ่านข้อความจากภาพด้วย OCR ไม่ได้ (ภาพไม่ชัดหรือไม่ใช่ข้อความ)",
+                              "OCR found no text in the image (unclear, or no text)")
+    return PagedText(laid_out_text(pages),
+                     [number for number, lines in numbered if not lines],
+                     [number for number, lines in numbered if lines])
+
+
+def _frames(image: Image.Image) -> Iterator[Image.Image]:
+    """Each page of the file with the file's resolution (a frame copy drops it)."""
+    dpi = image.info.get("dpi")
+    for frame in ImageSequence.Iterator(image):
+        page = frame.copy()
+        if dpi and "dpi" not in page.info:
+            page.info["dpi"] = dpi
+        yield page

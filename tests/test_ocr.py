@@ -1,0 +1,286 @@
+"""Scanned circulars read by OCR: Tesseract's output laid out as printed lines, the Thai
+digits its Thai data lacks read again, and scans through the real Tesseract in PDFs,
+image files and the index build.
+
+`tests/data/ocr/w10303-top.{tsv,txt}` are Tesseract 5.3.0's output (Debian's Thai
+data) for the top of `tests/data/w10303.pdf`'s first page rendered at 300 dpi, rows
+0-1138: `tesseract top.png top -l tha --dpi 300 tsv txt`. The tests marked `ocr` run
+Tesseract itself; without it they are skipped, or fail where CIRCULARS_REQUIRE_OCR=1
+(as `.ci/run` sets it).
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import os
+from itertools import pairwise
+from pathlib import Path
+
+import numpy as np
+import pypdfium2 as pdfium
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from circulars.settings import Settings
+from indexer.build import build_index, page_ranges
+from indexer.chunker import parse_circular
+from indexer.image_text import image_text
+from indexer.manifest import current_version_dir, read_manifest
+from indexer.ocr import OcrSetup, OcrUnavailable, find_ocr, ocr_setup, printed_lines
+from indexer.pdf_text import pdf_text
+from indexer.reader import read_source
+from indexer.thai_digits import Box, DigitReader, thai_font_paths
+from retriever.search import Searcher
+from tests.conftest import SEED_FILES
+from tests.fakes import HashEmbedder
+from tests.test_pdf_text import FIXTURE, assert_read_problem
+
+DATA = Path(__file__).parent / "data" / "ocr"
+TSV = (DATA / "w10303-top.tsv").read_text(encoding="utf-8")
+TXT = (DATA / "w10303-top.txt").read_text(encoding="utf-8")
+PAGE_HEIGHT_PX, TOP_ROWS, DPI = 3508, 1138, 300
+
+
+def _page_image(index: int = 0, dpi: int = DPI) -> Image.Image:
+    document = pdfium.PdfDocument(FIXTURE.read_bytes())
+    image = document[index].render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
+    document.close()
+    image.info["dpi"] = (dpi, dpi)
+    return image
+
+
+def _top_ink() -> np.ndarray:
+    return np.asarray(_page_image().crop((0, 0, 2481, TOP_ROWS))) < 128
+
+
+def _digit_reader() -> DigitReader:
+    reader = DigitReader.from_installed_fonts()
+    assert reader is not None, "no Thai fonts: apt-get install fonts-thai-tlwg"
+    return reader
+
+
+def test_tesseract_output_becomes_printed_lines_with_positions() -> None:
+    lines = printed_lines(TSV, TXT, DPI, PAGE_HEIGHT_PX)
+    # Each line's text as Tesseract spaced it, found by its characters.
+    assert [line.text for line in lines] == [line for line in TXT.splitlines() if line.strip()]
+    # Positions in points from the page's foot, as a PDF's: the urgency and the
+    # ministry's address are indented, the header fields sit at the 1-inch margin.
+    assert [round(line.left) for line in lines[:3]] == [143, 71, 143]
+    assert all(above.bottom > below.bottom for above, below in pairwise(lines))
+    assert lines[0].bottom == pytest.approx(842 - 270 * 72 / DPI, abs=30)
+    assert not any(line.cells for line in lines)
+
+
+def test_the_thai_digits_tesseract_lacks_are_read_again() -> None:
+    raw = [line.text for line in printed_lines(TSV, TXT, DPI, PAGE_HEIGHT_PX)]
+    # Debian's Thai data has no ๔ ๖ ๗ ๘ ๙: the number and date came out wrong.
+    assert raw[1] == "ที่ มท ๐๒๑๑.๒9/ว ๑๐๓๐๓" and raw[4] == "๒๕ ตุลาคม ๒๕๒๕"
+    read = [line.text for line in printed_lines(TSV, TXT, DPI, PAGE_HEIGHT_PX, _top_ink(),
+                                                _digit_reader())]
+    assert read[1] == "ที่ มท ๐๒๑๑.๖/ว ๑๐๓๐๓"
+    assert read[4] == "๒๔ ตุลาคม ๒๕๖๗"
+    assert "มท ๐๒๑๑.๖/ว ๑๐๙๐๑ ลงวันที่ ๑๑" in read[8] and read[9] == "ตุลาคม ๒๕๖๗"
+    # A letter after a number (ฯ read as ซ) is not taken for a digit.
+    assert read[3] == raw[3] == "ถนนอัษฎางค์ กรุงเทพซ ๑๐๒๐๐"
+    letter = parse_circular("\n\n".join(read), "scan.pdf").letters[0]
+    assert letter.doc_no == "มท 0211.6/ว 10303" and letter.date == "2024-10-24"
+
+
+@pytest.mark.parametrize("font_name", ["Laksaman", "Garuda", "Norasi"])
+def test_every_thai_digit_is_told_from_the_others(font_name: str) -> None:
+    # Laksaman is TH Sarabun's design, the font of Thai government letters.
+    path = next((p for p in thai_font_paths() if p.stem == font_name), None)
+    assert path is not None, f"{font_name} missing: apt-get install fonts-thai-tlwg"
+    font = ImageFont.truetype(str(path), 56)  # 16 pt at 250 dpi
+    prefix, digits = "เลขที่ ", "๐๑๒๓๔๕๖๗๘๙"
+    image = Image.new("L", (1200, 120), 255)
+    ImageDraw.Draw(image).text((10, 20), f"{prefix}{digits} ข้อ", font=font, fill=0)
+    left = 10 + int(font.getlength(prefix))
+    ink = np.asarray(image) < 128
+    rows = np.nonzero(ink.any(axis=1))[0]
+    line = Box(0, int(rows[0]), 1200, int(rows[-1] - rows[0] + 1))
+    run = Box(left, line.top, int(font.getlength(digits)), line.height)
+    # As Tesseract's Thai data reads them: ๔ and ๘ as ๕, ๖ as ๒, ๗ and ๙ as ๓.
+    assert _digit_reader().read_number(ink, run, line, "๐๑๒๓๕๕๒๓๕๓") == digits
+
+
+def _tsv(words: list[tuple[str, int, int, int, int]], line_box: tuple[int, int, int, int]
+         ) -> str:
+    """A Tesseract TSV of one line: its box, then its words (text, left, top, w, h)."""
+    header = ("level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\t"
+              "height\tconf\ttext")
+    rows = [header, "4\t1\t1\t1\t1\t0\t" + "\t".join(map(str, line_box)) + "\t-1\t"]
+    rows += [f"5\t1\t1\t1\t1\t{n}\t{left}\t{top}\t{width}\t{height}\t90\t{text}"
+             for n, (text, left, top, width, height) in enumerate(words, 1)]
+    return "\n".join(rows) + "\n"
+
+
+def test_a_line_spaced_out_by_justification_is_closed_up() -> None:
+    # Thai distributed justification spaces letters out; Tesseract then puts a space
+    # between every letter. The wide gap between two words stays a space.
+    letters = ["ป", "ร", "ะ", "โย", "ช", "น์", "ก", "ั", "บ", "ป", "ร", "ะ", "ชา", "ชน"]
+    words, left = [], 300
+    for index, text in enumerate(letters):
+        words.append((text, left, 1000, 30, 40))
+        left += 30 + (24 if index == 8 else 6)
+    line = printed_lines(_tsv(words, (300, 990, left - 300, 60)), " ".join(letters), DPI,
+                         PAGE_HEIGHT_PX)
+    assert [found.text for found in line] == ["ประโยชน์กับ ประชาชน"]
+
+
+def test_specks_of_dirt_read_as_signs_are_dropped() -> None:
+    words = [("ข้อ", 300, 1000, 60, 45), ("๑.", 380, 1010, 40, 35), ("๑", 420, 1010, 20, 35),
+             ("ให้", 470, 1000, 50, 45), (".", 900, 1030, 6, 6), ("'", 1500, 990, 5, 9)]
+    # A second line of nothing but a speck.
+    speck_line = ("4\t1\t1\t1\t2\t0\t800\t1500\t8\t20\t-1\t\n"
+                  "5\t1\t1\t1\t2\t1\t800\t1500\t8\t20\t60\t:\n")
+    lines = printed_lines(_tsv(words, (300, 990, 1300, 60)) + speck_line,
+                          "ข้อ ๑.๑ ให้ . '\n:", DPI, PAGE_HEIGHT_PX)
+    # The point of ๑.๑ stands against its digits; the other specks stand alone.
+    assert [found.text for found in lines] == ["ข้อ ๑.๑ ให้"]
+    assert not lines[0].cells
+
+
+def test_a_wide_gap_between_words_parts_table_cells() -> None:
+    words = [("๑", 300, 1000, 25, 35), ("จังหวัด", 700, 990, 150, 45),
+             ("ทุกหน่วยงาน", 1400, 990, 250, 45)]
+    line = printed_lines(_tsv(words, (300, 990, 1350, 60)), "๑ จังหวัด ทุกหน่วยงาน", DPI,
+                         PAGE_HEIGHT_PX)
+    assert line[0].text == "๑\tจังหวัด\tทุกหน่วยงาน"
+    assert line[0].cells == pytest.approx((72.0, 168.0, 336.0))
+
+
+def test_a_page_scanned_askew_keeps_its_margin() -> None:
+    # Each line drops 1.5% across (0.86 degrees); its left edge drifts with it.
+    header = ("level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\t"
+              "height\tconf\ttext")
+    rows, text = [header], []
+    for number in range(1, 9):
+        top = 300 + number * 80
+        left = 300 - int(0.015 * top)
+        rows.append(f"4\t1\t1\t1\t{number}\t0\t{left}\t{top}\t1500\t60\t-1\t")
+        for word in range(10):
+            x = left + word * 150
+            rows.append(f"5\t1\t1\t1\t{number}\t{word + 1}\t{x}\t{top + int(0.015 * x)}\t"
+                        f"120\t40\t90\tคำ{word}")
+        text.append(" ".join(f"คำ{word}" for word in range(10)))
+    lines = printed_lines("\n".join(rows) + "\n", "\n".join(text), DPI, PAGE_HEIGHT_PX)
+    lefts = [line.left for line in lines]
+    assert max(lefts) - min(lefts) < 1.0  # points, turned back upright
+    raw = [300 - int(0.015 * (300 + n * 80)) for n in range(1, 9)]
+    assert (max(raw) - min(raw)) * 72 / DPI > 2.0  # as scanned, it drifted
+
+
+def test_page_numbers_are_written_as_ranges() -> None:
+    assert page_ranges([1, 2, 3, 5, 7, 8]) == "1-3, 5, 7-8"
+    assert page_ranges([4]) == "4"
+
+
+def test_without_tesseract_scans_are_named_with_what_to_install(tmp_path: Path) -> None:
+    with pytest.raises(OcrUnavailable) as raised:
+        find_ocr("no-such-tesseract", "tha", DPI)
+    assert "tesseract-ocr-tha" in raised.value.thai
+    assert "install it with apt-get install" in raised.value.english
+    missing = ocr_setup("auto", "no-such-tesseract", "tha", DPI)
+    assert missing.engine is None and missing.engine_id == ""
+    png = io.BytesIO()
+    _page_image(dpi=100).save(png, format="PNG")
+    path = tmp_path / "สแกน.png"
+    path.write_bytes(png.getvalue())
+    with pytest.raises(Exception) as read:
+        read_source(path, 10_000_000, ocr=missing)
+    assert "no OCR program" in str(read.value) and str(path) in str(read.value)
+    off = ocr_setup("off", "tesseract", "tha", DPI)
+    assert off.engine is None and "CIRCULARS_OCR=off" in str(off.missing)
+    assert_read_problem(tmp_path / "เสีย.png", b"\x89PNG\r\n\x1a\nbroken", "เปิดไฟล์ภาพไม่ได้",
+                        "cannot open the image")
+
+
+# --- the real Tesseract -----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ocr() -> OcrSetup:
+    setup = ocr_setup("auto", "tesseract", "tha", DPI)
+    if setup.engine is None:
+        reason = f"Tesseract is not usable here: {setup.missing}"
+        if os.environ.get("CIRCULARS_REQUIRE_OCR", "").strip() == "1":
+            pytest.fail(f"{reason} (CIRCULARS_REQUIRE_OCR=1: the OCR tests must run)",
+                        pytrace=False)
+        pytest.skip(reason)
+    assert setup.engine.digits is not None, "no Thai fonts: apt-get install fonts-thai-tlwg"
+    return setup
+
+
+def _scanned_pdf(pages: int) -> bytes:
+    """The fixture's first pages as an image-only PDF, as a scanner makes one."""
+    images = [_page_image(index) for index in range(pages)]
+    out = io.BytesIO()
+    images[0].save(out, format="PDF", save_all=True, append_images=images[1:], resolution=DPI)
+    return out.getvalue()
+
+
+def _similarity(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(None, "".join(a.split()), "".join(b.split()),
+                                   autojunk=False).ratio()
+
+
+@pytest.mark.ocr
+def test_a_scanned_letter_reads_as_its_text(ocr: OcrSetup) -> None:
+    scan = _scanned_pdf(2)
+    with pytest.raises(Exception, match="needs OCR"):
+        pdf_text(scan)  # no text layer, and no OCR given
+    found = pdf_text(scan, ocr)
+    assert found.pages_read_by_ocr == [1, 2] and found.pages_without_text == []
+    layer = pdf_text(FIXTURE.read_bytes()).text
+    first_pages = layer[:layer.index("๑.๓")]
+    assert _similarity(first_pages, found.text[:found.text.index("๑.๓")]) > 0.9
+    parsed = parse_circular(found.text, "scan.pdf")
+    letter = next(le for le in parsed.letters if le.doc_no)
+    assert letter.doc_no == "มท 0211.6/ว 10303" and letter.date == "2024-10-24"
+    assert {"1", "1.1", "1.2"} <= {chunk.item for chunk in parsed.chunks}
+
+
+@pytest.mark.ocr
+def test_scans_kept_as_images_are_read(ocr: OcrSetup, tmp_path: Path) -> None:
+    png = tmp_path / "page.png"
+    _page_image().save(png, dpi=(DPI, DPI))
+    read = read_source(png, 50_000_000, ocr=ocr)
+    assert read.encoding == "image+ocr" and read.pages_read_by_ocr == [1]
+    assert "มท ๐๒๑๑.๖/ว ๑๐๓๐๓" in read.text
+    # A scanner's TIFF: every page a frame.
+    tiff = io.BytesIO()
+    pages = [_page_image(0), _page_image(1)]
+    pages[0].save(tiff, format="TIFF", save_all=True, append_images=pages[1:], dpi=(DPI, DPI))
+    found = image_text(tiff.getvalue(), ocr)
+    assert found.pages_read_by_ocr == [1, 2]
+    assert "๑.๒" in found.text
+
+
+@pytest.mark.ocr
+def test_the_build_reads_scans_and_reads_them_again_when_ocr_changes(
+        ocr: OcrSetup, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "scan.pdf").write_bytes(_scanned_pdf(2))
+    (corpus / SEED_FILES[0].name).write_bytes(SEED_FILES[0].read_bytes())
+    settings = Settings(index_dir=tmp_path / "index")
+    embedder = HashEmbedder()
+    report = build_index([corpus], settings.index_dir, settings, embedder)
+    assert report.failures == []
+    assert any(w.startswith("scan.pdf: หน้า 1-2 เป็นภาพสแกน อ่านด้วย OCR (tesseract")
+               and "their text, numbers and dates may have errors" in w for w in report.warnings)
+    manifest = read_manifest(current_version_dir(settings.index_dir))
+    assert ocr.engine is not None and manifest.ocr == ocr.engine.engine_id
+    hits = Searcher(settings.index_dir, embedder, settings).search("มท 0211.6/ว 10303 ข้อ 1.1", k=1)
+    assert hits[0].source == "scan.pdf" and hits[0].item == "1.1"
+    assert build_index([corpus], settings.index_dir, settings, embedder).up_to_date
+    # OCR switched off: the scan is read again, and now named as needing it; the
+    # text file is kept.
+    off = Settings(index_dir=settings.index_dir, ocr="off")
+    again = build_index([corpus], off.index_dir, off, embedder)
+    assert not again.up_to_date
+    assert len(again.failures) == 1 and again.failures[0].startswith("scan.pdf:")
+    assert "CIRCULARS_OCR=off" in again.failures[0]
+    assert SEED_FILES[0].name in again.files_reused
