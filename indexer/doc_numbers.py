@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from indexer.normalize import to_arabic_digits
+from indexer.normalize import to_arabic_digits, tone_tolerant
 
 _D = "[0-9๐-๙]"
 DOC_NO_PATTERN = (
@@ -20,7 +20,8 @@ DOC_NO_PATTERN = (
 )
 DOC_NO_RE = re.compile(DOC_NO_PATTERN)
 # The form used on a letter's own header line: "ที่ มท ๐๒๑๑.๖/ว ๑๐๓๐๓".
-HEADER_DOC_NO_RE = re.compile(rf"^\s*ที่\s*{DOC_NO_PATTERN}")
+# Tone mark optional: OCR reads a scan's ที่ as ที.
+HEADER_DOC_NO_RE = re.compile(rf"^\s*{tone_tolerant('ที่')}\s*{DOC_NO_PATTERN}")
 
 
 @dataclass(frozen=True)

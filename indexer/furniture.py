@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from indexer.normalize import tone_tolerant, without_tones
+
 _D = "[0-9๐-๙]"
 
 # "/๓. ให้สำนักงาน...", "/กำกับ...", "/๔. เป้าหมาย..." at the foot of a page.
@@ -21,7 +23,10 @@ RECEIPT_NO_RE = re.compile(rf"^\s*(?:เลขที่รับ|เลขรั
 STAMP_DATE_RE = re.compile(r"^\s*(?:วันที่|ลงวันที่|วันเดือนปี)\s*(?:\.{2,}|พ\s*\.\s*ศ)")
 STAMP_TIME_RE = re.compile(rf"^\s*เวลา\s*(?:\.{{2,}}|{_D}|$)")
 CHECKBOX_RE = re.compile(r"\(\s*\)")
-URGENCY_RE = re.compile(r"^\s*#*\s*(ด่วนที่สุด|ด่วนมาก|ด่วน|ลับที่สุด|ลับมาก|ลับ)\s*$")
+URGENCIES = ("ด่วนที่สุด", "ด่วนมาก", "ด่วน", "ลับที่สุด", "ลับมาก", "ลับ")
+# Tone marks optional: OCR reads a scan's ด่วนที่สุด as ดวนที่สุด.
+URGENCY_RE = re.compile(rf"^\s*#*\s*({'|'.join(map(tone_tolerant, URGENCIES))})\s*$")
+_URGENCY_NAMES = {without_tones(name): name for name in URGENCIES}
 MEMO_RE = re.compile(r"^\s*บันทึกข้อความ\s*$")
 PHONE_RE = re.compile(r"โทร|โทรสาร|ไปรษณีย์อิเล็กทรอนิกส์|e-?mail|@|www\.|ผู้ประสานงาน", re.I)
 NAME_IN_PARENS_RE = re.compile(
@@ -64,7 +69,7 @@ def is_urgency(line: str) -> bool:
 
 def urgency_of(line: str) -> str | None:
     match = URGENCY_RE.match(line)
-    return match.group(1) if match else None
+    return _URGENCY_NAMES[without_tones(match.group(1))] if match else None
 
 
 def is_name_line(line: str) -> bool:

@@ -19,13 +19,17 @@ from indexer import furniture as fx
 from indexer.doc_numbers import HEADER_DOC_NO_RE, find_doc_numbers, parse_match
 from indexer.items import match_marker
 from indexer.layout import Line, join_wrapped, paragraphs, split_lines
+from indexer.normalize import tone_tolerant, without_tones
 from indexer.thai_dates import DATE_RE, parse_thai_date
 
-FIELD_RE = re.compile(r"^\s*[-•]?\s*(เรื่อง|เรียน|อ้างถึง|สิ่งที่ส่งมาด้วย)\s*(.*)$")
+FIELDS = ("เรื่อง", "เรียน", "อ้างถึง", "สิ่งที่ส่งมาด้วย")
+# Tone marks optional: OCR drops them (a scan's เรื่อง read as เรือง).
+FIELD_RE = re.compile(rf"^\s*[-•]?\s*({'|'.join(map(tone_tolerant, FIELDS))})\s*(.*)$")
+_FIELD_NAMES = {without_tones(name): name for name in FIELDS}
 ENCLOSURE_CONT_RE = re.compile(r"^\s*[-•]?\s*(?:ลงวันที่|จำนวน|ด่วน|ที่\s|[0-9๐-๙]{1,2}\.\s)")
 NUMBERED_ENTRY_RE = re.compile(r"^\s*[-•]?\s*[0-9๐-๙]{1,2}\.\s*")
 STANDALONE_DATE_RE = re.compile(rf"^\s*(?:วันที่\s*)?{DATE_RE.pattern}\s*$")
-MEMO_AGENCY_RE = re.compile(r"^\s*ส่วนราชการ\s*(.*)$")
+MEMO_AGENCY_RE = re.compile(rf"^\s*{tone_tolerant('ส่วนราชการ')}\s*(.*)$")
 
 
 @dataclass
@@ -218,7 +222,7 @@ def _parse_header(lines: list[Line], start: int, end: int, letter: LetterDraft) 
 def _parse_field(
     lines: list[Line], index: int, end: int, match: re.Match[str], letter: LetterDraft
 ) -> int:
-    name = match.group(1)
+    name = _FIELD_NAMES[without_tones(match.group(1))]
     stop = _field_lines(lines, index, end)
     parts = [match.group(2), *[lines[j].text for j in range(index + 1, stop)]]
     for j in range(index, stop):

@@ -72,6 +72,21 @@ _THAI_PUA = {
 THAI_PUA_RE = re.compile("[" + "".join(map(chr, sorted(_THAI_PUA))) + "]")
 
 
+TONE_MARKS = "\u0e48\u0e49\u0e4a\u0e4b"  # ่ ้ ๊ ๋
+_ANY_TONE = f"[{TONE_MARKS}]?"
+
+
+def tone_tolerant(word: str) -> str:
+    """A regex for `word` with any tone mark, or none, where it has one: OCR drops and
+    swaps them (ส่วนราชการ read as สวนราชการ, อ้างถึง as อ่างถึง), most of all in a
+    scanned letter's header words."""
+    return "".join(_ANY_TONE if char in TONE_MARKS else re.escape(char) for char in word)
+
+
+def without_tones(text: str) -> str:
+    return text.translate({ord(mark): None for mark in TONE_MARKS})
+
+
 def clean_unicode(text: str) -> str:
     """Repair Unicode without changing what is printed: NFC, sara am, zero-width, Thai
     glyph variants."""

@@ -48,6 +48,8 @@ from itertools import pairwise
 
 from indexer.doc_numbers import HEADER_DOC_NO_RE
 from indexer.layout import join_wrapped
+from indexer.letters import FIELDS
+from indexer.normalize import tone_tolerant
 
 # Points (1/72 inch). A Thai letter indents paragraphs by 2.5 cm (71 pt); PDFs of other
 # layouts indent less, and a line's first glyph may sit a point or two off the margin.
@@ -61,7 +63,8 @@ MARGIN_LINES = 3  # lines that must share a left edge for it to be a page's marg
 # A header field's word and the space after it. ที่ counts only as the letter parser's
 # number line (`HEADER_DOC_NO_RE`): a wrapped line of the body may start with the word
 # ที่ ("ที่ ๖ พฤศจิกายน").
-FIELD_START_RE = re.compile(r"^(?:เรื่อง|เรียน|อ้างถึง|สิ่งที่ส่งมาด้วย|ส่วนราชการ)\s")
+FIELD_START_RE = re.compile(
+    rf"^(?:{'|'.join(map(tone_tolerant, (*FIELDS, 'ส่วนราชการ')))})\s")
 PAGE_NUMBER_RE = re.compile(r"^(?:หน้า\s*)?[-–(]?\s*[0-9๐-๙]{1,3}\s*[-–)]?$")
 
 
