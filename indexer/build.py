@@ -164,11 +164,20 @@ def _parse(path: Path, source: str, settings: Settings, ocr: OcrSetup
             f"{source}: หน้า {pages} เป็นภาพสแกน อ่านด้วย OCR ({ocr.engine_id}) ข้อความ เลขที่ "
             f"และวันที่อาจคลาดเคลื่อน / page(s) {pages} are scans, read by OCR "
             f"({ocr.engine_id}): their text, numbers and dates may have errors")
+        if ocr.engine is not None and ocr.engine.digits is None and "tha" in ocr.engine.languages:
+            parsed.warnings.append(
+                f"{source}: ไม่พบฟอนต์ไทย ตัวเลข ๔ ๖ ๗ ๘ ๙ จึงอาจอ่านผิด ติดตั้ง fonts-thai-tlwg / "
+                "no Thai fonts, so the digits ๔ ๖ ๗ ๘ ๙ may be misread: install fonts-thai-tlwg")
     if text.pages_without_text:
         pages = page_ranges(text.pages_without_text)
+        thai, english = ("", "")
+        if ocr.engine is None:
+            thai, english = ocr.needed("หน้าที่เป็นภาพสแกน", "a scanned page")
+            thai, english = f" ({thai})", f" ({english})"
         parsed.warnings.append(
-            f"{source}: หน้า {pages} ไม่มีข้อความ (ภาพสแกน หน้าว่าง หรือหน้าเสีย) ไม่ได้นำเข้า / page(s) "
-            f"{pages} have no readable text (scanned, blank or damaged) and are not indexed")
+            f"{source}: หน้า {pages} ไม่มีข้อความ (ภาพสแกน หน้าว่าง หรือหน้าเสีย) ไม่ได้นำเข้า{thai} / "
+            f"page(s) {pages} have no readable text (scanned, blank or damaged) and are not "
+            f"indexed{english}")
     if text.truncated_utf8:
         parsed.warnings.append(
             f"{source}: ไฟล์ถูกตัดกลางอักขระ ตัดส่วนท้ายที่เสียออก / file ends mid-character; "

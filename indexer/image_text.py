@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 
-from PIL import Image, ImageSequence
+from PIL import Image, ImageOps, ImageSequence
 
 from indexer.document_problem import DocumentProblem
 from indexer.ocr import OcrSetup
@@ -43,10 +43,11 @@ def image_text(data: bytes, ocr: OcrSetup) -> PagedText:
 
 
 def _frames(image: Image.Image) -> Iterator[Image.Image]:
-    """Each page of the file with the file's resolution (a frame copy drops it)."""
+    """Each page of the file, upright as its EXIF orientation says (a phone photo is
+    stored sideways), with the file's resolution (a frame copy drops it)."""
     dpi = image.info.get("dpi")
     for frame in ImageSequence.Iterator(image):
-        page = frame.copy()
+        page = ImageOps.exif_transpose(frame.copy())
         if dpi and "dpi" not in page.info:
             page.info["dpi"] = dpi
         yield page

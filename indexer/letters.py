@@ -19,17 +19,19 @@ from indexer import furniture as fx
 from indexer.doc_numbers import HEADER_DOC_NO_RE, find_doc_numbers, parse_match
 from indexer.items import match_marker
 from indexer.layout import Line, join_wrapped, paragraphs, split_lines
-from indexer.normalize import tone_tolerant, without_tones
+from indexer.normalize import ocr_word, tone_tolerant, without_tones
 from indexer.thai_dates import DATE_RE, parse_thai_date
 
 FIELDS = ("เรื่อง", "เรียน", "อ้างถึง", "สิ่งที่ส่งมาด้วย")
 # Tone marks optional: OCR drops them (a scan's เรื่อง read as เรือง).
-FIELD_RE = re.compile(rf"^\s*[-•]?\s*({'|'.join(map(tone_tolerant, FIELDS))})\s*(.*)$")
+FIELD_RE = re.compile(rf"^\s*[-•]?\s*({'|'.join(map(ocr_word, FIELDS))})\s*(.*)$")
+SUBJECT_RE = re.compile(rf"^{ocr_word('เรื่อง')}")
 _FIELD_NAMES = {without_tones(name): name for name in FIELDS}
 ENCLOSURE_CONT_RE = re.compile(r"^\s*[-•]?\s*(?:ลงวันที่|จำนวน|ด่วน|ที่\s|[0-9๐-๙]{1,2}\.\s)")
 NUMBERED_ENTRY_RE = re.compile(r"^\s*[-•]?\s*[0-9๐-๙]{1,2}\.\s*")
 STANDALONE_DATE_RE = re.compile(rf"^\s*(?:วันที่\s*)?{DATE_RE.pattern}\s*$")
-MEMO_AGENCY_RE = re.compile(rf"^\s*{tone_tolerant('ส่วนราชการ')}\s*(.*)$")
+MEMO_AGENCY_RE = re.compile(rf"^\s*{ocr_word('ส่วนราชการ')}\s*(.*)$")
+NUMBER_WORD_RE = re.compile(rf"^\s*{tone_tolerant('ที่')}")
 
 
 @dataclass
@@ -115,11 +117,11 @@ def find_letter_starts(lines: list[Line]) -> list[int]:
 
 
 def _has_subject_after(lines: list[Line], index: int) -> bool:
-    return any(lines[j].text.startswith("เรื่อง") for j in range(index, min(index + 30, len(lines))))
+    return any(SUBJECT_RE.match(lines[j].text) for j in range(index, min(index + 30, len(lines))))
 
 
 def _has_subject_between(lines: list[Line], start: int, end: int) -> bool:
-    return any(lines[j].text.startswith("เรื่อง") for j in range(max(start, 0), end))
+    return any(SUBJECT_RE.match(lines[j].text) for j in range(max(start, 0), end))
 
 
 def split_letters(text: str) -> tuple[list[Line], list[LetterDraft]]:
@@ -183,7 +185,7 @@ def _parse_header(lines: list[Line], start: int, end: int, letter: LetterDraft) 
             match = HEADER_DOC_NO_RE.match(text)
             assert match is not None
             letter.doc_no = parse_match(match).normal
-            letter.doc_no_raw = match.group(0).removeprefix("ที่").strip()
+            letter.doc_no_raw = NUMBER_WORD_RE.sub("", match.group(0), count=1).strip()
             rest = text[match.end() :]
             if DATE_RE.search(rest):
                 letter.date_raw = DATE_RE.search(rest).group(0)  # type: ignore[union-attr]

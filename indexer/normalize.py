@@ -83,6 +83,12 @@ def tone_tolerant(word: str) -> str:
     return "".join(_ANY_TONE if char in TONE_MARKS else re.escape(char) for char in word)
 
 
+def ocr_word(word: str) -> str:
+    """A regex for a header word as printed, or as OCR read it with its tone marks
+    dropped or swapped when a space follows (a name such as เรืองศักดิ์ is not เรื่อง)."""
+    return f"(?:{re.escape(word)}|{tone_tolerant(word)}(?=\\s))"
+
+
 def without_tones(text: str) -> str:
     return text.translate({ord(mark): None for mark in TONE_MARKS})
 

@@ -22,7 +22,9 @@ word bottoms, and positions are turned back by it before the layout reads them.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import logging
 import math
 import os
 import re
@@ -31,20 +33,23 @@ import statistics
 import subprocess
 import tempfile
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
+from indexer.embedder import available_cpus
 from indexer.page_layout import CELL_GAP, PrintedLine
 from indexer.thai_digits import Box, DigitReader
 
+log = logging.getLogger(__name__)
+
 POINTS_PER_INCH = 72.0
 A4_WIDTH_INCHES = 8.27
-MIN_DPI = 100  # below this an image's recorded resolution is a default, not a scan's
+MIN_DPI, MAX_DPI = 100, 1200  # a recorded resolution outside these is no scan's
 LINE_HEIGHT_EMS = 1.2  # a Thai line's box (with marks above and below) in font sizes
 SKEW_MIN_WORDS = 6  # words a line needs before its slope counts towards the skew
 SPACED_OUT_PIECES = 8  # space-separated pieces a line needs before it may be spaced out
@@ -64,7 +69,7 @@ DIGIT_STAND_IN_RE = re.compile(r"[»«ซฒob]")
 STAND_IN_GAP = 0.2  # font sizes
 THAI_DIGIT_RE = re.compile(r"[๐-๙]")
 THAI_MARKS_RE = re.compile("[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]")  # vowels and tones above/below
-INSTALL_HINT = "apt-get install tesseract-ocr tesseract-ocr-tha"
+INSTALL_HINT = "apt-get install tesseract-ocr tesseract-ocr-tha fonts-thai-tlwg"
 
 
 class OcrUnavailable(Exception):
@@ -83,10 +88,10 @@ class OcrEngine:
     command: str
     languages: str  # Tesseract's form: "tha+eng"
     dpi: int  # resolution PDF pages are rendered at
-    version: str
+    version: str  # Tesseract's, and a digest of its language data
     digits: DigitReader | None = None  # reads the Thai digits Tesseract confuses
     page_timeout_s: float = 300.0
-    workers: int = max(1, os.cpu_count() or 1)
+    workers: int = field(default_factory=available_cpus)
 
     @property
     def engine_id(self) -> str:
@@ -97,33 +102,72 @@ class OcrEngine:
     def read_pages(self, images: Iterator[Image.Image]) -> list[list[PrintedLine]]:
         """Each page image's printed lines, in page order; a page Tesseract fails on or
         finds nothing in gives none (named by the caller as a page without text)."""
-        with tempfile.TemporaryDirectory(prefix="circulars-ocr-") as folder, \
-                ThreadPoolExecutor(max_workers=self.workers) as pool:
-            futures = []
-            for number, image in enumerate(images):
-                # Written out at once, so only the pages being read stay in memory.
-                path = Path(folder) / f"page-{number:05d}.png"
-                dpi = _dpi_of(image)
-                grey = image.convert("L")
-                grey.save(path, compress_level=1)
-                futures.append(pool.submit(self._read_one, path, dpi, grey.height))
-            return [future.result() for future in futures]
+        results: list[Future[list[PrintedLine]]] = []
+        with tempfile.TemporaryDirectory(prefix="circulars-ocr-") as folder:
+            pool = ThreadPoolExecutor(max_workers=self.workers)
+            try:
+                for number, image in enumerate(images):
+                    # Written out as it comes, and no more pages waiting than there are
+                    # workers: a 500-page bundle neither fills memory nor the disk.
+                    while sum(1 for r in results if not r.done()) >= 2 * self.workers:
+                        wait(results, return_when=FIRST_COMPLETED)
+                    path = Path(folder) / f"page-{number:05d}.png"
+                    grey = greyscale(image)
+                    grey.save(path, compress_level=1)
+                    results.append(pool.submit(self._read_one, path, _dpi_of(image),
+                                               grey.height))
+                return [result.result() for result in results]
+            finally:
+                # On an error or Ctrl-C the pages not yet started are dropped.
+                pool.shutdown(wait=True, cancel_futures=True)
 
     def _read_one(self, image_path: Path, dpi: float, height_px: int) -> list[PrintedLine]:
+        """The page's lines; none when Tesseract or the reading of its output fails, which
+        is logged (the caller names the page as one without text)."""
         out_base = image_path.with_suffix("")
         try:
-            subprocess.run(
+            done = subprocess.run(
                 [self.command, str(image_path), str(out_base), "-l", self.languages,
                  "--dpi", str(round(dpi)), "--psm", "3", "tsv", "txt"],
-                check=True, capture_output=True, timeout=self.page_timeout_s,
+                capture_output=True, timeout=self.page_timeout_s,
                 env={**os.environ, "OMP_THREAD_LIMIT": "1"})
+            if done.returncode != 0:
+                log.warning("tesseract failed on %s (exit %s): %s", image_path.name,
+                            done.returncode, done.stderr.decode("utf-8", "replace")[-500:])
+                return []
             tsv = out_base.with_suffix(".tsv").read_text(encoding="utf-8")
             txt = out_base.with_suffix(".txt").read_text(encoding="utf-8")
             ink = (np.asarray(Image.open(image_path)) < INK_THRESHOLD
                    if self.digits is not None else None)
-        except (subprocess.SubprocessError, OSError):
+            return printed_lines(tsv, txt, dpi, height_px, ink, self.digits)
+        except Exception:
+            # One page must not fail the file (nor the build): it is named instead.
+            log.warning("reading %s by OCR failed", image_path.name, exc_info=True)
             return []
-        return printed_lines(tsv, txt, dpi, height_px, ink, self.digits)
+        finally:
+            for leftover in (image_path, out_base.with_suffix(".tsv"),
+                             out_base.with_suffix(".txt")):
+                leftover.unlink(missing_ok=True)
+
+
+def greyscale(image: Image.Image) -> Image.Image:
+    """The image as 8-bit grey, dark ink on light paper: transparency laid on white
+    (a transparent background is not black), 16-bit and float scans stretched over
+    their own range (a bare conversion clips them to white), other modes through RGB."""
+    if image.mode == "L":
+        return image
+    if image.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
+        values = np.asarray(image, dtype=np.float64)
+        low, high = float(values.min()), float(values.max())
+        scaled = (values - low) * (255.0 / (high - low)) if high > low else values * 0 + 255
+        return Image.fromarray(scaled.astype(np.uint8), mode="L")
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(paper, rgba).convert("L")
+    if image.mode in ("1", "P", "RGB", "CMYK", "YCbCr"):
+        return image.convert("L")
+    return image.convert("RGB").convert("L")
 
 
 @dataclass(frozen=True)
@@ -181,16 +225,39 @@ def find_ocr(command: str, languages: str, dpi: int) -> OcrEngine:
             f"Tesseract lacks the language data {', '.join(missing)}: install it with "
             f"apt-get install {packages}")
     first_line = version_out.splitlines()[0] if version_out else "tesseract"
+    version = first_line.split()[-1]
+    data = _language_data_digest(langs_out, languages)
     digits = DigitReader.from_installed_fonts() if "tha" in languages.split("+") else None
-    return OcrEngine(found, languages, dpi, first_line.split()[-1], digits)
+    return OcrEngine(found, languages, dpi, f"{version}+{data}" if data else version, digits)
+
+
+def _language_data_digest(langs_out: str, languages: str) -> str:
+    """A short digest of the languages' data files, found in the folder `--list-langs`
+    names ('List of available languages in "/usr/share/tesseract-ocr/5/tessdata/"'):
+    new Thai data under the same Tesseract reads scans again. "" when not found."""
+    folder = re.search(r'"([^"]+)"', langs_out.splitlines()[0] if langs_out else "")
+    if folder is None:
+        return ""
+    digest = hashlib.sha256()
+    for language in languages.split("+"):
+        path = Path(folder.group(1)) / f"{language}.traineddata"
+        try:
+            digest.update(path.read_bytes())
+        except OSError:
+            return ""
+    return digest.hexdigest()[:8]
 
 
 def _dpi_of(image: Image.Image) -> float:
     """The image's resolution: as recorded when plausible for a scan, else the width of
     an A4 page (a phone photo or a stripped file records none, or 72)."""
     recorded = image.info.get("dpi")
-    if recorded and float(recorded[0]) >= MIN_DPI:
-        return float(recorded[0])
+    try:
+        dpi = float(recorded[0]) if recorded else 0.0
+    except (TypeError, ValueError, IndexError):
+        dpi = 0.0
+    if MIN_DPI <= dpi <= MAX_DPI:
+        return dpi
     return max(image.width / A4_WIDTH_INCHES, 1.0)
 
 
@@ -240,16 +307,17 @@ def printed_lines(tsv: str, txt: str, dpi: float, height_px: int,
             _read_numbers_again(segments, words, em, ink, digits)
         if _spaced_out("".join(space + piece for space, piece in segments)):
             _close_up(segments, words)
+        # Turned back by the page's skew about its top left corner, word by word.
+        upright_baseline = statistics.median(
+            w.bottom - slope * (w.box.left + w.box.width / 2) for w in words)
         baseline = statistics.median(w.bottom for w in words)
-        # Turned back by the page's skew about its top left corner.
-        upright_baseline = baseline - slope * min(word.box.left for word in words)
         breaks = [index for index, (before, after) in enumerate(pairwise(words), 1)
                   if after.box.left - before.right > CELL_GAP * em]
         for index in breaks:
             segments[index][0] = "\t"
-        cells = tuple((words[i].box.left + slope * baseline) * scale
-                      for i in [0, *breaks]) if breaks else ()
         left = min(word.box.left for word in words)
+        cells = tuple((start + slope * baseline) * scale for start in
+                      [left, *(words[i].box.left for i in breaks)]) if breaks else ()
         lines.append(PrintedLine("".join(space + piece for space, piece in segments).strip(),
                                  (left + slope * baseline) * scale,
                                  (height_px - upright_baseline) * scale, cells))
@@ -320,7 +388,8 @@ def _read_numbers_again(segments: list[list[str]], words: Sequence[_Word], em: f
     runs: list[list[int]] = []
     for index, word in enumerate(words):
         gap = word.box.left - words[index - 1].right if index else math.inf
-        follows = bool(runs) and runs[-1][-1] == index - 1
+        # A piece of a number stands right of the one before (not far left of it).
+        follows = bool(runs) and runs[-1][-1] == index - 1 and gap > -NUMBER_GAP * em
         if NUMBER_PIECE_RE.fullmatch(word.text):
             if follows and gap < NUMBER_GAP * em:
                 runs[-1].append(index)
@@ -332,11 +401,10 @@ def _read_numbers_again(segments: list[list[str]], words: Sequence[_Word], em: f
         read_as = "".join(words[i].text for i in run)
         if not THAI_DIGIT_RE.search(read_as):
             continue
-        first, last = words[run[0]], words[run[-1]]
-        top = min(words[i].box.top for i in run)
-        box = Box(first.box.left, top, last.right - first.box.left,
+        left, top = min(words[i].box.left for i in run), min(words[i].box.top for i in run)
+        box = Box(left, top, max(words[i].right for i in run) - left,
                   max(words[i].bottom for i in run) - top)
-        number = digits.read_number(ink, box, first.line, read_as)
+        number = digits.read_number(ink, box, words[run[0]].line, read_as)
         if number is None:
             continue
         segments[run[0]][1] = number

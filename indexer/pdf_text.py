@@ -33,7 +33,9 @@ LINE_FEED, CARRIAGE_RETURN = 10, 13
 NO_PAGES_RE, SOME_PAGES_RE = re.compile(rb"/Count\s*0\b"), re.compile(rb"/Count\s*[1-9]")
 ENCRYPTED_RE = re.compile(rb"/Encrypt\b")
 MIN_TEXT_CHARS = 20  # visible characters a PDF needs before it counts as having text
-MIN_PAGE_CHARS = 1  # visible characters a page's text layer needs, else it is OCR'd
+MIN_PAGE_CHARS = 20  # visible characters a page's text layer needs, else it is OCR'd too
+MAX_PAGE_PIXELS = 60_000_000  # a page is rendered for OCR at no more than this
+# (an A4 page at 300 dpi is 8.7 million; a poster-sized page would be billions)
 
 
 def pdf_text(data: bytes, ocr: OcrSetup | None = None) -> PagedText:
@@ -54,26 +56,29 @@ def pdf_text(data: bytes, ocr: OcrSetup | None = None) -> PagedText:
                               f"cannot open the PDF ({error})") from None
     try:
         pages = [_page_lines(document, index) for index in range(len(document))]
+        # A scanned page may still carry a little text (a page number, a scanner's
+        # stamp): read by OCR too, and the reading with more text kept.
         scanned = [index for index, lines in enumerate(pages) if _visible(lines) < MIN_PAGE_CHARS]
+        read_by_ocr: list[int] = []
         engine = ocr.engine if ocr is not None else None
         if engine is not None and scanned:
             read = engine.read_pages(_rendered(document, scanned, engine.dpi))
             for index, lines in zip(scanned, read, strict=True):
-                pages[index] = lines
-        else:
-            scanned = []
+                if _visible(lines) > _visible(pages[index]):
+                    pages[index] = lines
+                    read_by_ocr.append(index + 1)
     finally:
         document.close()
     if sum(_visible(lines) for lines in pages) < MIN_TEXT_CHARS:
-        if scanned:
+        if engine is not None:
             raise DocumentProblem(
                 "อ่านข้อความจากภาพสแกนใน PDF ด้วย OCR ไม่ได้ (ภาพไม่ชัดหรือไม่ใช่ข้อความ)",
-                "OCR found no text in the PDF's scanned pages (unclear image, or no text)")
+                "OCR found no text in the PDF's pages either (unclear image, or no text)")
         raise DocumentProblem(*(ocr or OcrSetup(None)).needed(
             "ไฟล์ PDF ไม่มีข้อความ (น่าจะเป็นภาพสแกน)", "the PDF has no text layer (a scan?): it"))
     return PagedText(laid_out_text(pages),
                      [number for number, lines in enumerate(pages, 1) if not lines],
-                     [index + 1 for index in scanned if pages[index]])
+                     read_by_ocr)
 
 
 def _visible(lines: list[PrintedLine]) -> int:
@@ -82,15 +87,19 @@ def _visible(lines: list[PrintedLine]) -> int:
 
 def _rendered(document: pdfium.PdfDocument, indexes: list[int], dpi: int
               ) -> Iterator[Image.Image]:
-    """The pages at `indexes` as greyscale images at `dpi`, one at a time; a page PDFium
-    cannot render is a blank one (OCR finds nothing in it, and it is named)."""
+    """The pages at `indexes` as greyscale images at `dpi` (less for a page so large it
+    would pass `MAX_PAGE_PIXELS`), one at a time; a page PDFium cannot render is a blank
+    one (OCR finds nothing in it, and it is named)."""
     for index in indexes:
+        scale = dpi / 72
         try:
-            bitmap = document[index].render(scale=dpi / 72, grayscale=True)
-            image = bitmap.to_pil()
+            page = document[index]
+            width, height = page.get_size()
+            scale = min(scale, (MAX_PAGE_PIXELS / max(width * height, 1.0)) ** 0.5)
+            image = page.render(scale=scale, grayscale=True).to_pil()
         except pdfium.PdfiumError:
             image = Image.new("L", (8, 8), 255)
-        image.info["dpi"] = (dpi, dpi)
+        image.info["dpi"] = (scale * 72, scale * 72)
         yield image
 
 

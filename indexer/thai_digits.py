@@ -126,7 +126,8 @@ class DigitReader:
                 other = self._closest(mask, UNTRUSTED, margin_over=label)
                 read.append(other or label)
                 continue
-            digit = self._closest(mask, UNTRUSTED if label else THAI_DIGITS)
+            digit = self._closest(mask, UNTRUSTED if label and label in THAI_DIGITS
+                                  else THAI_DIGITS)
             if digit is None:
                 return None
             read.append(digit)
@@ -167,6 +168,8 @@ def _line_body(ink: np.ndarray, line: Box) -> tuple[float, float] | None:
     row most pieces of ink end on, and the letter height their median height."""
     top = max(line.top, 0)
     band = ink[top:line.top + line.height, max(line.left, 0):line.left + line.width]
+    if band.size == 0:
+        return None
     labels, _count = ndimage.label(band)
     found = [(rows.stop - rows.start, rows.stop) for rows, _columns in
              (f for f in ndimage.find_objects(labels) if f is not None)]
@@ -191,6 +194,8 @@ def _stretches(ink: np.ndarray, run: Box, baseline: float, height: float,
     top = max(int(baseline - 2 * height), 0)
     left = max(run.left - reach, 0)
     window = ink[top:int(baseline + height), left:run.left + run.width + reach]
+    if window.size == 0:
+        return []
     labels, _count = ndimage.label(window)
     pieces: list[tuple[int, int, int, int, int]] = []  # left, right, top, bottom, label
     for number, found in enumerate(ndimage.find_objects(labels), 1):
@@ -251,8 +256,9 @@ def thai_font_paths(font_dirs: tuple[Path, ...] = FONT_DIRS) -> list[Path]:
     for folder in font_dirs:
         if not folder.is_dir():
             continue
-        for path in folder.rglob("*.ttf"):
-            if path.stem in FONT_NAMES and path.stem not in found:
+        for path in sorted(folder.rglob("*")):
+            if (path.suffix.lower() in (".ttf", ".otf") and path.stem in FONT_NAMES
+                    and path.stem not in found):
                 found[path.stem] = path
     return [found[name] for name in FONT_NAMES if name in found]
 

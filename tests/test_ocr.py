@@ -101,8 +101,11 @@ def test_every_thai_digit_is_told_from_the_others(font_name: str) -> None:
     rows = np.nonzero(ink.any(axis=1))[0]
     line = Box(0, int(rows[0]), 1200, int(rows[-1] - rows[0] + 1))
     run = Box(left, line.top, int(font.getlength(digits)), line.height)
-    # As Tesseract's Thai data reads them: ๔ and ๘ as ๕, ๖ as ๒, ๗ and ๙ as ๓.
-    assert _digit_reader().read_number(ink, run, line, "๐๑๒๓๕๕๒๓๕๓") == digits
+    # As Tesseract's Thai data reads them: ๔ and ๘ as ๕, ๖ as ๒, ๗ and ๙ as ๓; an
+    # Arabic digit it writes may stand for any Thai one, ๐ and ๑ too.
+    reader = _digit_reader()
+    assert reader.read_number(ink, run, line, "๐๑๒๓๕๕๒๓๕๓") == digits
+    assert reader.read_number(ink, run, line, "01๒๓๕๕๒๓๕9") == digits
 
 
 def _tsv(words: list[tuple[str, int, int, int, int]], line_box: tuple[int, int, int, int]
@@ -160,14 +163,16 @@ def test_a_page_scanned_askew_keeps_its_margin() -> None:
         top = 300 + number * 80
         left = 300 - int(0.015 * top)
         rows.append(f"4\t1\t1\t1\t{number}\t0\t{left}\t{top}\t1500\t60\t-1\t")
-        for word in range(10):
+        for word in range(10 if number % 2 else 3):  # long and short lines in turn
             x = left + word * 150
             rows.append(f"5\t1\t1\t1\t{number}\t{word + 1}\t{x}\t{top + int(0.015 * x)}\t"
                         f"120\t40\t90\tคำ{word}")
-        text.append(" ".join(f"คำ{word}" for word in range(10)))
+        text.append(" ".join(f"คำ{word}" for word in range(10 if number % 2 else 3)))
     lines = printed_lines("\n".join(rows) + "\n", "\n".join(text), DPI, PAGE_HEIGHT_PX)
     lefts = [line.left for line in lines]
     assert max(lefts) - min(lefts) < 1.0  # points, turned back upright
+    spacings = [above.bottom - below.bottom for above, below in pairwise(lines)]
+    assert max(spacings) - min(spacings) < 1.0  # long and short lines alike
     raw = [300 - int(0.015 * (300 + n * 80)) for n in range(1, 9)]
     assert (max(raw) - min(raw)) * 72 / DPI > 2.0  # as scanned, it drifted
 
@@ -243,6 +248,23 @@ def test_a_scanned_letter_reads_as_its_text(ocr: OcrSetup) -> None:
 
 
 @pytest.mark.ocr
+def test_a_scanned_page_with_a_little_text_on_it_is_read_by_ocr(ocr: OcrSetup) -> None:
+    # A scanner or an office stamps a page number as text over the page image.
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=A4)
+    pdf.drawImage(ImageReader(_page_image()), 0, 0, width=A4[0], height=A4[1])
+    pdf.drawString(290, 820, "- 1 -")
+    pdf.save()
+    found = pdf_text(out.getvalue(), ocr)
+    assert found.pages_read_by_ocr == [1]
+    assert "มท ๐๒๑๑.๖/ว ๑๐๓๐๓" in found.text
+
+
+@pytest.mark.ocr
 def test_scans_kept_as_images_are_read(ocr: OcrSetup, tmp_path: Path) -> None:
     png = tmp_path / "page.png"
     _page_image().save(png, dpi=(DPI, DPI))
@@ -284,3 +306,92 @@ def test_the_build_reads_scans_and_reads_them_again_when_ocr_changes(
     assert len(again.failures) == 1 and again.failures[0].startswith("scan.pdf:")
     assert "CIRCULARS_OCR=off" in again.failures[0]
     assert SEED_FILES[0].name in again.files_reused
+
+
+def test_header_words_read_without_their_tone_marks_still_count() -> None:
+    # As Tesseract reads a scan's header: ไม้เอก dropped, ไม้โท read as ไม้เอก.
+    text = ("ดวนที่สุด\n\nที มท ๐๒๑๑.๖/ว ๑๐๓๐๓\n\n๒๔ ตุลาคม ๒๕๖๗\n\n"
+            "เรือง สรุปผลการประชุม\n\nเรียน ผู้วาราชการจังหวัดทุกจังหวัด\n\n"
+            "อ่างถึง หนังสือกระทรวงมหาดไทย ที่ มท ๐๒๑๑.๖/ว ๑๐๙๐๑ ลงวันที่ ๑๑ ตุลาคม ๒๕๖๗\n\n"
+            "๑. ให้จังหวัดดำเนินการ\n")
+    letter = parse_circular(text, "scan.pdf").letters[0]
+    assert (letter.doc_no, letter.date, letter.urgency) == (
+        "มท 0211.6/ว 10303", "2024-10-24", "ด่วนที่สุด")
+    assert letter.subject == "สรุปผลการประชุม"
+    assert [ref.doc_no for ref in letter.references] == ["มท 0211.6/ว 10901"]
+
+
+def test_a_name_like_a_header_word_is_no_field_and_a_second_letter_still_starts() -> None:
+    from indexer.letters import FIELD_RE
+
+    assert FIELD_RE.match("เรือง สรุปผล") and not FIELD_RE.match("เรืองศักดิ์ ได้รับมอบหมาย")
+    bundle = ("ที่ ชย ๐๐๒๓.๖/ว ๓๐๕๓\n\nเรื่อง การขับเคลื่อนนโยบาย\n\n๑. ให้อำเภอดำเนินการ\n\n"
+              "ที มท ๐๘๑๐.๖/ว ๑๒๕๐๕\n\nเรือง การขับเคลื่อนนโยบายสำคัญ\n\n๑. ให้จังหวัดดำเนินการ\n")
+    letters = parse_circular(bundle, "bundle.pdf").letters
+    assert [le.doc_no for le in letters] == ["ชย 0023.6/ว 3053", "มท 0810.6/ว 12505"]
+    assert letters[1].doc_no_raw == "มท ๐๘๑๐.๖/ว ๑๒๕๐๕"
+
+
+@pytest.mark.parametrize(("mode", "ink"), [("RGBA", (0, 0, 0, 255)), ("LA", (0, 255)),
+                                           ("I;16", 6000), ("F", 0.1), ("CMYK", (0, 0, 0, 255))])
+def test_scans_of_any_image_mode_become_dark_ink_on_light_paper(mode: str, ink: object) -> None:
+    from indexer.ocr import greyscale
+
+    paper = {"RGBA": (0, 0, 0, 0), "LA": (0, 0), "I;16": 0, "F": 0.0,
+             "CMYK": (0, 0, 0, 0)}[mode]
+    if mode == "I;16":  # a 16-bit scan: paper near full white, ink at 6000 of 65535
+        paper, ink = 60000, 6000
+    elif mode == "F":
+        paper, ink = 1.0, 0.1
+    image = Image.new(mode, (40, 20), paper)  # type: ignore[arg-type]
+    ImageDraw.Draw(image).rectangle((10, 5, 30, 15), fill=ink)  # type: ignore[arg-type]
+    grey = np.asarray(greyscale(image))
+    # Transparent paper is white, not black; a 16-bit scan is not clipped to white.
+    assert grey[0, 0] > 200 and grey[10, 20] < 60
+
+
+def test_a_photo_stored_sideways_is_turned_upright() -> None:
+    from indexer.image_text import _frames
+
+    photo = Image.new("L", (30, 60), 255)
+    exif = Image.Exif()
+    exif[0x0112] = 8  # EXIF orientation: turned 90 degrees
+    out = io.BytesIO()
+    photo.save(out, format="JPEG", exif=exif, dpi=(300, 300))
+    page = next(_frames(Image.open(io.BytesIO(out.getvalue()))))
+    assert page.size == (60, 30) and page.info["dpi"] == (300, 300)
+
+
+def _fake_tesseract(tmp_path: Path, body: str) -> str:
+    """A program standing in for Tesseract: `body` runs with $2 its output base."""
+    script = tmp_path / "fake-tesseract"
+    script.write_text(f"#!/bin/sh\n{body}\n", encoding="utf-8")
+    script.chmod(0o755)
+    return str(script)
+
+
+@pytest.mark.parametrize("body", [
+    "echo 'broken' >&2; exit 1",  # Tesseract fails
+    "sleep 5",  # and hangs
+    "printf 'level\\tpage_num\\n5\\t1\\n' > \"$2.tsv\"; : > \"$2.txt\"",  # short rows
+])
+def test_a_page_tesseract_fails_on_is_a_page_without_text(tmp_path: Path, body: str) -> None:
+    from indexer.ocr import OcrEngine
+
+    engine = OcrEngine(_fake_tesseract(tmp_path, body), "tha", DPI, "fake", page_timeout_s=1.0)
+    pages = engine.read_pages(iter([Image.new("L", (100, 100), 255)] * 3))
+    assert pages == [[], [], []]
+    assert list(tmp_path.glob("circulars-ocr-*")) == []
+
+
+def test_pages_left_unread_say_why_when_there_is_no_ocr(tmp_path: Path) -> None:
+    from tests.test_pdf_text import _with_a_scanned_page
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "partly.pdf").write_bytes(_with_a_scanned_page())
+    settings = Settings(index_dir=tmp_path / "index", ocr="off")
+    report = build_index([corpus], settings.index_dir, settings, HashEmbedder())
+    assert report.chunks == 47
+    warning = next(w for w in report.warnings if w.startswith("partly.pdf: หน้า 2"))
+    assert "a scanned page needs OCR, which is not available: OCR is off" in warning

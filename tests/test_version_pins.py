@@ -32,7 +32,7 @@ JSONL_DOCUMENT = json.dumps({
         for n in range(1, 9)),
 }, ensure_ascii=False)
 
-PINNED_CHUNKS = ("circulars-chunker-4", "56f6b4cf99cf302e")
+PINNED_CHUNKS = ("circulars-chunker-5", "56f6b4cf99cf302e")
 PINNED_TOKENS = ("pythainlp-newmm+digits+docno-1", "pythainlp 5.4.0 newmm", "f568791045efbd25")
 
 
