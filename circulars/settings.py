@@ -87,7 +87,7 @@ class Settings(BaseSettings):
     ocr: Literal["auto", "off"] = "auto"
     ocr_command: str = "tesseract"
     ocr_languages: str = "tha"
-    ocr_dpi: int = 300  # PDF pages are rendered at this resolution for OCR
+    ocr_dpi: int = Field(default=300, ge=100, le=600)  # PDF pages are rendered so for OCR
 
     default_k: int = 10
     max_query_chars: int = 2_000

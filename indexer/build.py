@@ -164,7 +164,8 @@ def _parse(path: Path, source: str, settings: Settings, ocr: OcrSetup
             f"{source}: หน้า {pages} เป็นภาพสแกน อ่านด้วย OCR ({ocr.engine_id}) ข้อความ เลขที่ "
             f"และวันที่อาจคลาดเคลื่อน / page(s) {pages} are scans, read by OCR "
             f"({ocr.engine_id}): their text, numbers and dates may have errors")
-        if ocr.engine is not None and ocr.engine.digits is None and "tha" in ocr.engine.languages:
+        if (ocr.engine is not None and ocr.engine.digits is None
+                and "tha" in ocr.engine.languages.split("+")):
             parsed.warnings.append(
                 f"{source}: ไม่พบฟอนต์ไทย ตัวเลข ๔ ๖ ๗ ๘ ๙ จึงอาจอ่านผิด ติดตั้ง fonts-thai-tlwg / "
                 "no Thai fonts, so the digits ๔ ๖ ๗ ๘ ๙ may be misread: install fonts-thai-tlwg")

@@ -9,6 +9,7 @@ reported with what to install, since an image holds no text of its own.
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Iterator
 
 from PIL import Image, ImageOps, ImageSequence
@@ -16,6 +17,8 @@ from PIL import Image, ImageOps, ImageSequence
 from indexer.document_problem import DocumentProblem
 from indexer.ocr import OcrSetup
 from indexer.page_layout import PagedText, laid_out_text
+
+log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = {".tif", ".tiff", ".png", ".jpg", ".jpeg"}
 MIN_TEXT_CHARS = 20  # visible characters OCR must find before the file counts as text
@@ -46,8 +49,18 @@ def _frames(image: Image.Image) -> Iterator[Image.Image]:
     """Each page of the file, upright as its EXIF orientation says (a phone photo is
     stored sideways), with the file's resolution (a frame copy drops it)."""
     dpi = image.info.get("dpi")
-    for frame in ImageSequence.Iterator(image):
-        page = ImageOps.exif_transpose(frame.copy())
+    frames = ImageSequence.Iterator(image)
+    while True:
+        try:
+            page = ImageOps.exif_transpose(next(frames).copy())
+        except StopIteration:
+            return
+        except (OSError, SyntaxError, ValueError):
+            # A frame cut short: a blank page in its place, named as one without text,
+            # and the frames read so far are kept.
+            log.warning("a page of an image file cannot be decoded", exc_info=True)
+            yield Image.new("L", (8, 8), 255)
+            return
         if dpi and "dpi" not in page.info:
             page.info["dpi"] = dpi
         yield page

@@ -85,8 +85,9 @@ def tone_tolerant(word: str) -> str:
 
 def ocr_word(word: str) -> str:
     """A regex for a header word as printed, or as OCR read it with its tone marks
-    dropped or swapped when a space follows (a name such as เรืองศักดิ์ is not เรื่อง)."""
-    return f"(?:{re.escape(word)}|{tone_tolerant(word)}(?=\\s))"
+    dropped or swapped when a space or the line's end follows (a name such as
+    เรืองศักดิ์ is not เรื่อง)."""
+    return f"(?:{re.escape(word)}|{tone_tolerant(word)}(?=\\s|$))"
 
 
 def without_tones(text: str) -> str:

@@ -103,19 +103,21 @@ class OcrEngine:
         """Each page image's printed lines, in page order; a page Tesseract fails on or
         finds nothing in gives none (named by the caller as a page without text)."""
         results: list[Future[list[PrintedLine]]] = []
+        pending: set[Future[list[PrintedLine]]] = set()
         with tempfile.TemporaryDirectory(prefix="circulars-ocr-") as folder:
             pool = ThreadPoolExecutor(max_workers=self.workers)
             try:
                 for number, image in enumerate(images):
-                    # Written out as it comes, and no more pages waiting than there are
-                    # workers: a 500-page bundle neither fills memory nor the disk.
-                    while sum(1 for r in results if not r.done()) >= 2 * self.workers:
-                        wait(results, return_when=FIRST_COMPLETED)
+                    # Written out as it comes, and no more than two pages a worker
+                    # waiting: a 500-page bundle neither fills memory nor the disk.
+                    while len(pending) >= 2 * self.workers:
+                        _done, pending = wait(pending, return_when=FIRST_COMPLETED)
                     path = Path(folder) / f"page-{number:05d}.png"
                     grey = greyscale(image)
                     grey.save(path, compress_level=1)
                     results.append(pool.submit(self._read_one, path, _dpi_of(image),
                                                grey.height))
+                    pending.add(results[-1])
                 return [result.result() for result in results]
             finally:
                 # On an error or Ctrl-C the pages not yet started are dropped.
@@ -152,15 +154,20 @@ class OcrEngine:
 
 def greyscale(image: Image.Image) -> Image.Image:
     """The image as 8-bit grey, dark ink on light paper: transparency laid on white
-    (a transparent background is not black), 16-bit and float scans stretched over
-    their own range (a bare conversion clips them to white), other modes through RGB."""
+    (a transparent background is not black), 16-bit scans scaled down (a bare
+    conversion clips them to white), 32-bit and float ones stretched over their own
+    range, other modes through RGB."""
     if image.mode == "L":
         return image
-    if image.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
-        values = np.asarray(image, dtype=np.float64)
-        low, high = float(values.min()), float(values.max())
-        scaled = (values - low) * (255.0 / (high - low)) if high > low else values * 0 + 255
-        return Image.fromarray(scaled.astype(np.uint8), mode="L")
+    if image.mode.startswith("I;16"):
+        return Image.fromarray((np.asarray(image, dtype=np.uint32) // 257).astype(np.uint8))
+    if image.mode in ("I", "F"):
+        values = np.asarray(image, dtype=np.float32)
+        low, high = float(np.nanmin(values)), float(np.nanmax(values))
+        if not high > low:
+            return Image.new("L", image.size, 255)
+        scaled = np.nan_to_num((values - low) * (255.0 / (high - low)), nan=255.0)
+        return Image.fromarray(scaled.astype(np.uint8))
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
         paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
@@ -251,6 +258,8 @@ def _language_data_digest(langs_out: str, languages: str) -> str:
 def _dpi_of(image: Image.Image) -> float:
     """The image's resolution: as recorded when plausible for a scan, else the width of
     an A4 page (a phone photo or a stripped file records none, or 72)."""
+    if "ocr_dpi" in image.info:  # rendered here from a PDF: exact, however low
+        return float(image.info["ocr_dpi"])
     recorded = image.info.get("dpi")
     try:
         dpi = float(recorded[0]) if recorded else 0.0

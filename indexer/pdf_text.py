@@ -33,7 +33,7 @@ LINE_FEED, CARRIAGE_RETURN = 10, 13
 NO_PAGES_RE, SOME_PAGES_RE = re.compile(rb"/Count\s*0\b"), re.compile(rb"/Count\s*[1-9]")
 ENCRYPTED_RE = re.compile(rb"/Encrypt\b")
 MIN_TEXT_CHARS = 20  # visible characters a PDF needs before it counts as having text
-MIN_PAGE_CHARS = 20  # visible characters a page's text layer needs, else it is OCR'd too
+MIN_PAGE_CHARS = 20  # visible characters a page with an image needs, else it is OCR'd
 MAX_PAGE_PIXELS = 60_000_000  # a page is rendered for OCR at no more than this
 # (an A4 page at 300 dpi is 8.7 million; a poster-sized page would be billions)
 
@@ -56,9 +56,11 @@ def pdf_text(data: bytes, ocr: OcrSetup | None = None) -> PagedText:
                               f"cannot open the PDF ({error})") from None
     try:
         pages = [_page_lines(document, index) for index in range(len(document))]
-        # A scanned page may still carry a little text (a page number, a scanner's
-        # stamp): read by OCR too, and the reading with more text kept.
-        scanned = [index for index, lines in enumerate(pages) if _visible(lines) < MIN_PAGE_CHARS]
+        # A page without text is a scan (or blank). So is a page with an image and a
+        # little text (a page number or a stamp printed over the scan); a page of a
+        # few words and no image ("ภาคผนวก ก") is not.
+        scanned = [index for index, lines in enumerate(pages) if not lines or (
+            _visible(lines) < MIN_PAGE_CHARS and _has_image(document, index))]
         read_by_ocr: list[int] = []
         engine = ocr.engine if ocr is not None else None
         if engine is not None and scanned:
@@ -69,6 +71,7 @@ def pdf_text(data: bytes, ocr: OcrSetup | None = None) -> PagedText:
                     read_by_ocr.append(index + 1)
     finally:
         document.close()
+    unread = [index + 1 for index in scanned if index + 1 not in read_by_ocr]
     if sum(_visible(lines) for lines in pages) < MIN_TEXT_CHARS:
         if engine is not None:
             raise DocumentProblem(
@@ -76,9 +79,15 @@ def pdf_text(data: bytes, ocr: OcrSetup | None = None) -> PagedText:
                 "OCR found no text in the PDF's pages either (unclear image, or no text)")
         raise DocumentProblem(*(ocr or OcrSetup(None)).needed(
             "ไฟล์ PDF ไม่มีข้อความ (น่าจะเป็นภาพสแกน)", "the PDF has no text layer (a scan?): it"))
-    return PagedText(laid_out_text(pages),
-                     [number for number, lines in enumerate(pages, 1) if not lines],
-                     read_by_ocr)
+    return PagedText(laid_out_text(pages), unread, read_by_ocr)
+
+
+def _has_image(document: pdfium.PdfDocument, index: int) -> bool:
+    try:
+        objects = document[index].get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2)
+        return next(objects, None) is not None
+    except pdfium.PdfiumError:
+        return False
 
 
 def _visible(lines: list[PrintedLine]) -> int:
@@ -95,11 +104,12 @@ def _rendered(document: pdfium.PdfDocument, indexes: list[int], dpi: int
         try:
             page = document[index]
             width, height = page.get_size()
-            scale = min(scale, (MAX_PAGE_PIXELS / max(width * height, 1.0)) ** 0.5)
+            # Just under the cap: PDFium rounds the size up.
+            scale = min(scale, 0.999 * (MAX_PAGE_PIXELS / max(width * height, 1.0)) ** 0.5)
             image = page.render(scale=scale, grayscale=True).to_pil()
         except pdfium.PdfiumError:
             image = Image.new("L", (8, 8), 255)
-        image.info["dpi"] = (scale * 72, scale * 72)
+        image.info["ocr_dpi"] = scale * 72
         yield image
 
 

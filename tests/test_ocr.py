@@ -375,13 +375,72 @@ def _fake_tesseract(tmp_path: Path, body: str) -> str:
     "sleep 5",  # and hangs
     "printf 'level\\tpage_num\\n5\\t1\\n' > \"$2.tsv\"; : > \"$2.txt\"",  # short rows
 ])
-def test_a_page_tesseract_fails_on_is_a_page_without_text(tmp_path: Path, body: str) -> None:
+def test_a_page_tesseract_fails_on_is_a_page_without_text(
+        tmp_path: Path, body: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
     from indexer.ocr import OcrEngine
 
+    pages_folder = tmp_path / "tmp"
+    pages_folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(pages_folder))
     engine = OcrEngine(_fake_tesseract(tmp_path, body), "tha", DPI, "fake", page_timeout_s=1.0)
-    pages = engine.read_pages(iter([Image.new("L", (100, 100), 255)] * 3))
-    assert pages == [[], [], []]
-    assert list(tmp_path.glob("circulars-ocr-*")) == []
+    pages = engine.read_pages(iter([Image.new("L", (100, 100), 255)] * 5))
+    assert pages == [[], [], [], [], []]
+    assert list(pages_folder.iterdir()) == []  # the pages' files are gone
+
+
+def test_a_number_whose_words_come_out_of_order_does_not_stop_the_page() -> None:
+    words = [("ข้อ", 300, 1000, 60, 45), ("๒", 900, 1010, 30, 35), ("๕", 100, 1010, 30, 35)]
+    ink = np.zeros((PAGE_HEIGHT_PX, 2481), dtype=bool)
+    ink[1010:1045, 300:360] = True
+    lines = printed_lines(_tsv(words, (100, 990, 900, 60)), "ข้อ ๒๕", DPI, PAGE_HEIGHT_PX,
+                          ink, _digit_reader())
+    # Read as it stands (the far-apart boxes part cells), not stopped.
+    assert [line.text.replace("\t", " ") for line in lines] == ["ข้อ ๒๕"]
+
+
+def test_a_huge_pdf_page_is_rendered_within_the_pixel_cap() -> None:
+    from indexer.ocr import _dpi_of
+    from indexer.pdf_text import MAX_PAGE_PIXELS, _rendered
+
+    document = pdfium.PdfDocument.new()
+    document.new_page(14_400, 14_400)  # the largest page a PDF allows
+    image = next(_rendered(document, [0], DPI))
+    assert image.width * image.height <= MAX_PAGE_PIXELS
+    # Tesseract is told the resolution it was rendered at, however low.
+    assert _dpi_of(image) == pytest.approx(image.width / 200, rel=0.01)
+
+
+def test_a_tiff_cut_short_keeps_the_pages_before_the_cut() -> None:
+    from indexer.image_text import _frames
+
+    tiff = io.BytesIO()
+    pages = [Image.new("L", (400, 400), shade) for shade in (200, 180, 160)]
+    pages[0].save(tiff, format="TIFF", save_all=True, append_images=pages[1:])
+    data = tiff.getvalue()
+    frames = list(_frames(Image.open(io.BytesIO(data[:len(data) - 100_000]))))
+    assert [frame.size for frame in frames[:-1]] == [(400, 400)] * (len(frames) - 1)
+    assert frames[-1].size == (8, 8)  # the broken one, a blank page named as such
+
+
+def test_a_short_page_of_a_pdf_made_with_text_is_not_read_by_ocr(tmp_path: Path) -> None:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    from indexer.ocr import OcrEngine
+
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=A4)
+    for text in ("Annex A", "The annex lists the provinces that reported in time."):
+        pdf.drawString(72, 700, text)
+        pdf.showPage()
+    pdf.save()
+    marker = tmp_path / "called"
+    engine = OcrEngine(_fake_tesseract(tmp_path, f"touch {marker}; exit 1"), "tha", DPI, "x")
+    found = pdf_text(out.getvalue(), OcrSetup(engine))
+    assert not marker.exists() and found.pages_read_by_ocr == []
+    assert found.pages_without_text == [] and "Annex A" in found.text
 
 
 def test_pages_left_unread_say_why_when_there_is_no_ocr(tmp_path: Path) -> None:
