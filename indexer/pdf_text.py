@@ -6,11 +6,13 @@ scans. Each page's lines are read character by character with their positions
 before each paragraph, tables as tab-separated rows. A page turned for display
 (/Rotate) has its lines put back in reading order by their position.
 
-A page without text is a scan (or blank): with OCR available (`indexer.ocr`) it is
-rendered and read by Tesseract, and its lines go through the same layout; without,
-a PDF that holds no text at all is reported as needing OCR (`DocumentProblem`), and
-pages without text among pages with text are named, so that a partly scanned PDF's
-missing pages are not lost silently.
+A page without text is a scan (or blank), and so is a page with an image and a few
+words of text (a page number or stamp printed over the scan). With OCR available
+(`indexer.ocr`) such a page is rendered and read by Tesseract, and its lines go
+through the same layout when they hold more text than its own; without, a PDF that
+holds no text at all is reported as needing OCR (`DocumentProblem`), and such pages
+among pages with text are named, so that a partly scanned PDF's missing pages are
+not lost silently.
 """
 
 from __future__ import annotations
