@@ -152,6 +152,9 @@ class Searcher:
         self.items = [row["item"] for row in rows]
         self.part_indexes = np.array([row["part_index"] for row in rows], dtype=np.int32)
         self.table_rows = np.array([row["kind"] == TABLE_ROW for row in rows], dtype=bool)
+        # Files read from scans by OCR: answers quoting them say their text may be off.
+        self.scanned_sources = {record["path"] for record in self.store.files()
+                                if str(record["encoding"] or "").endswith("+ocr")}
         # Each chunk vector's and each sentence vector's chunk row, to carry a filter
         # mask over: an incrementally updated FAISS index keeps its own order.
         dense_ids = self.dense.ids

@@ -100,7 +100,21 @@ def answer(searcher: Searcher, question: str, *, k: int = 5, filters: Filters | 
            generator: Generator | None = None, min_score: float | None = None,
            mode: str = "hybrid", notes: Sequence[str] = ()) -> Answer:
     """`answer_question` with the retrieval mode (the UI's power-user setting) and the
-    caller's `notes` (warnings it already has) as well."""
+    caller's `notes` (warnings it already has) as well; a passage it cites from a
+    scanned file is noted as read by OCR."""
+    given = _answer(searcher, question, k=k, filters=filters, generator=generator,
+                    min_score=min_score, mode=mode, notes=notes)
+    scanned = sorted({c.source for c in given.citations} & searcher.scanned_sources)
+    given.warnings.extend(
+        f"{source}: อ่านจากภาพสแกนด้วย OCR ข้อความ เลขที่และวันที่อาจคลาดเคลื่อน "
+        f"ตรวจกับต้นฉบับ / read from a scan by OCR: check its text, numbers and dates "
+        f"against the original" for source in scanned)
+    return given
+
+
+def _answer(searcher: Searcher, question: str, *, k: int, filters: Filters | None,
+            generator: Generator | None, min_score: float | None, mode: str,
+            notes: Sequence[str]) -> Answer:
     # Refused here as search would refuse it (too long, unencodable), before the
     # letter-level answers read it.
     validate_query(question, searcher.settings.max_query_chars)

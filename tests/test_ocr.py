@@ -32,6 +32,7 @@ from indexer.pdf_text import pdf_text
 from indexer.reader import read_source
 from indexer.thai_digits import Box, DigitReader, thai_font_paths
 from retriever.search import Searcher
+from service.answer import answer_question
 from tests.conftest import SEED_FILES
 from tests.fakes import HashEmbedder
 from tests.test_pdf_text import FIXTURE, assert_read_problem
@@ -295,8 +296,16 @@ def test_the_build_reads_scans_and_reads_them_again_when_ocr_changes(
                and "their text, numbers and dates may have errors" in w for w in report.warnings)
     manifest = read_manifest(current_version_dir(settings.index_dir))
     assert ocr.engine is not None and manifest.ocr == ocr.engine.engine_id
-    hits = Searcher(settings.index_dir, embedder, settings).search("มท 0211.6/ว 10303 ข้อ 1.1", k=1)
+    searcher = Searcher(settings.index_dir, embedder, settings)
+    hits = searcher.search("มท 0211.6/ว 10303 ข้อ 1.1", k=1)
     assert hits[0].source == "scan.pdf" and hits[0].item == "1.1"
+    # An answer quoting the scan says so; one quoting the text file does not.
+    said = answer_question(searcher, "หนังสือ มท 0211.6/ว 10303 ข้อ 1.1 ว่าอย่างไร")
+    assert said.citations and said.citations[0].source == "scan.pdf"
+    assert "scan.pdf: อ่านจากภาพสแกนด้วย OCR" in " ".join(said.warnings)
+    other = answer_question(searcher, "ขม 0017.2/ว 38028 ข้อ 8 ว่าอย่างไร")
+    assert other.citations and not any("OCR" in w for w in other.warnings)
+    searcher.close()
     assert build_index([corpus], settings.index_dir, settings, embedder).up_to_date
     # OCR switched off: the scan is read again, and now named as needing it; the
     # text file is kept.
