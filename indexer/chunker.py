@@ -27,7 +27,8 @@ from indexer.letters import LetterDraft, Part, split_letters
 from indexer.normalize import index_form
 from indexer.thai_dates import parse_thai_date, thai_date
 
-# 5: header words OCR read without their tone marks count (the seeds parse as in 4).
+# 5: header words and month names OCR read with tone marks dropped or added count
+# (the seeds parse as in 4).
 CHUNKER_VERSION = "circulars-chunker-5"
 DEFAULT_MAX_CHARS = 1200
 NUMBERED_LINE_RE = re.compile(r"^[0-9๐-๙]{1,3}\.\s*")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from indexer.normalize import to_arabic_digits
+from indexer.normalize import TONE_MARKS, to_arabic_digits, without_tones
 
 MONTHS_FULL = (
     "มกราคม",
@@ -52,7 +52,12 @@ def _month_lookup() -> dict[str, int]:
 
 
 MONTH_NUMBER = _month_lookup()
-_MONTH_ALT = "|".join(re.escape(name) for name in sorted(MONTH_NUMBER, key=len, reverse=True))
+# No month's name has a tone mark, so one in it is OCR's (ธั้นวาคม): allowed, and
+# dropped when the name is looked up.
+_STRAY_TONE = f"[{TONE_MARKS}]?"
+_MONTH_ALT = "|".join(
+    _STRAY_TONE.join(map(re.escape, name)) if name in MONTHS_FULL else re.escape(name)
+    for name in sorted(MONTH_NUMBER, key=len, reverse=True))
 _D = "[0-9๐-๙]"
 DATE_PATTERN = (
     rf"(?P<day>{_D}{{1,4}})\s*(?P<month>{_MONTH_ALT})\s*(?:พ\s*\.\s*ศ\s*\.\s*)?"
@@ -78,7 +83,7 @@ def parse_thai_date(text: str) -> str | None:
 
 def _match_to_iso(match: re.Match[str]) -> str | None:
     day = int(to_arabic_digits(match.group("day")))
-    month = MONTH_NUMBER[match.group("month")]
+    month = MONTH_NUMBER[without_tones(match.group("month"))]
     year = be_to_ce(int(to_arabic_digits(match.group("year"))))
     try:
         return dt.date(year, month, day).isoformat()

@@ -30,6 +30,7 @@ from indexer.manifest import current_version_dir, read_manifest
 from indexer.ocr import OcrSetup, OcrUnavailable, find_ocr, ocr_setup, printed_lines
 from indexer.pdf_text import pdf_text
 from indexer.reader import read_source
+from indexer.thai_dates import parse_thai_date
 from indexer.thai_digits import Box, DigitReader, thai_font_paths
 from retriever.search import Searcher
 from service.answer import answer_question
@@ -328,6 +329,8 @@ def test_header_words_read_without_their_tone_marks_still_count() -> None:
         "มท 0211.6/ว 10303", "2024-10-24", "ด่วนที่สุด")
     assert letter.subject == "สรุปผลการประชุม"
     assert [ref.doc_no for ref in letter.references] == ["มท 0211.6/ว 10901"]
+    # A month's name holds no tone mark: one OCR adds (ธั้นวาคม) is dropped.
+    assert parse_thai_date("๑๙ ธั้นวาคม ๒๕๖๗") == "2024-12-19"
 
 
 def test_a_name_like_a_header_word_is_no_field_and_a_second_letter_still_starts() -> None:
