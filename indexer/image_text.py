@@ -16,12 +16,11 @@ from PIL import Image, ImageOps, ImageSequence
 
 from indexer.document_problem import DocumentProblem
 from indexer.ocr import OcrSetup
-from indexer.page_layout import PagedText, laid_out_text
+from indexer.page_layout import MIN_TEXT_CHARS, PagedText, laid_out_text, visible_chars
 
 log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = {".tif", ".tiff", ".png", ".jpg", ".jpeg"}
-MIN_TEXT_CHARS = 20  # visible characters OCR must find before the file counts as text
 
 
 def image_text(data: bytes, ocr: OcrSetup) -> PagedText:
@@ -37,7 +36,7 @@ def image_text(data: bytes, ocr: OcrSetup) -> PagedText:
         raise DocumentProblem(*ocr.needed("ไฟล์ภาพ", "an image"))
     pages = ocr.engine.read_pages(_frames(image))
     numbered = list(enumerate(pages, 1))
-    if sum(len("".join(line.text.split())) for lines in pages for line in lines) < MIN_TEXT_CHARS:
+    if sum(visible_chars(lines) for lines in pages) < MIN_TEXT_CHARS:
         raise DocumentProblem("อ่านข้อความจากภาพด้วย OCR ไม่ได้ (ภาพไม่ชัดหรือไม่ใช่ข้อความ)",
                               "OCR found no text in the image (unclear, or no text)")
     return PagedText(laid_out_text(pages),

@@ -43,7 +43,7 @@ from PIL import Image
 
 from indexer.embedder import available_cpus
 from indexer.page_layout import CELL_GAP, PrintedLine
-from indexer.thai_digits import Box, DigitReader
+from indexer.thai_digits import Box, DigitReader, line_body
 
 log = logging.getLogger(__name__)
 
@@ -406,14 +406,17 @@ def _read_numbers_again(segments: list[list[str]], words: Sequence[_Word], em: f
                 runs.append([index])
         elif DIGIT_STAND_IN_RE.fullmatch(word.text) and follows and gap < STAND_IN_GAP * em:
             runs[-1].append(index)
-    for run in runs:
+    numbers = [run for run in runs
+               if THAI_DIGIT_RE.search("".join(words[i].text for i in run))]
+    if not numbers:
+        return
+    body = line_body(ink, words[0].line)  # the words share their line: found once
+    for run in numbers:
         read_as = "".join(words[i].text for i in run)
-        if not THAI_DIGIT_RE.search(read_as):
-            continue
         left, top = min(words[i].box.left for i in run), min(words[i].box.top for i in run)
         box = Box(left, top, max(words[i].right for i in run) - left,
                   max(words[i].bottom for i in run) - top)
-        number = digits.read_number(ink, box, words[run[0]].line, read_as)
+        number = digits.read_number_on(ink, box, body, read_as)
         if number is None:
             continue
         segments[run[0]][1] = number

@@ -85,6 +85,14 @@ class PagedText:
     pages_read_by_ocr: list[int] = field(default_factory=list)  # 1-based
 
 
+MIN_TEXT_CHARS = 20  # visible characters a paged document needs before it counts as text
+
+
+def visible_chars(lines: list[PrintedLine]) -> int:
+    """The characters the lines print, spaces and tabs not counted."""
+    return sum(len("".join(line.text.split())) for line in lines)
+
+
 def laid_out_text(pages: list[list[PrintedLine]]) -> str:
     """The pages' lines (each page top to bottom) as text: one line per printed line, a
     blank line before each paragraph, a table's printed lines as its rows."""

@@ -28,13 +28,19 @@ from PIL import Image
 
 from indexer.document_problem import DocumentProblem
 from indexer.ocr import OcrSetup
-from indexer.page_layout import CELL_GAP, PagedText, PrintedLine, laid_out_text
+from indexer.page_layout import (
+    CELL_GAP,
+    MIN_TEXT_CHARS,
+    PagedText,
+    PrintedLine,
+    laid_out_text,
+    visible_chars,
+)
 
 BASELINE_SHIFT = 0.5  # of the font size: a baseline moved this much is another line
 LINE_FEED, CARRIAGE_RETURN = 10, 13
 NO_PAGES_RE, SOME_PAGES_RE = re.compile(rb"/Count\s*0\b"), re.compile(rb"/Count\s*[1-9]")
 ENCRYPTED_RE = re.compile(rb"/Encrypt\b")
-MIN_TEXT_CHARS = 20  # visible characters a PDF needs before it counts as having text
 MIN_PAGE_CHARS = 20  # visible characters a page with an image needs, else it is OCR'd
 MAX_PAGE_PIXELS = 60_000_000  # a page is rendered for OCR at no more than this
 # (an A4 page at 300 dpi is 8.7 million; a poster-sized page would be billions)
@@ -62,19 +68,19 @@ def pdf_text(data: bytes, ocr: OcrSetup | None = None) -> PagedText:
         # little text (a page number or a stamp printed over the scan); a page of a
         # few words and no image ("ภาคผนวก ก") is not.
         scanned = [index for index, lines in enumerate(pages) if not lines or (
-            _visible(lines) < MIN_PAGE_CHARS and _has_image(document, index))]
+            visible_chars(lines) < MIN_PAGE_CHARS and _has_image(document, index))]
         read_by_ocr: list[int] = []
         engine = ocr.engine if ocr is not None else None
         if engine is not None and scanned:
             read = engine.read_pages(_rendered(document, scanned, engine.dpi))
             for index, lines in zip(scanned, read, strict=True):
-                if _visible(lines) > _visible(pages[index]):
+                if visible_chars(lines) > visible_chars(pages[index]):
                     pages[index] = lines
                     read_by_ocr.append(index + 1)
     finally:
         document.close()
     unread = [index + 1 for index in scanned if index + 1 not in read_by_ocr]
-    if sum(_visible(lines) for lines in pages) < MIN_TEXT_CHARS:
+    if sum(visible_chars(lines) for lines in pages) < MIN_TEXT_CHARS:
         if engine is not None:
             raise DocumentProblem(
                 "อ่านข้อความจากภาพสแกนใน PDF ด้วย OCR ไม่ได้ (ภาพไม่ชัดหรือไม่ใช่ข้อความ)",
@@ -90,10 +96,6 @@ def _has_image(document: pdfium.PdfDocument, index: int) -> bool:
         return next(objects, None) is not None
     except pdfium.PdfiumError:
         return False
-
-
-def _visible(lines: list[PrintedLine]) -> int:
-    return sum(len("".join(line.text.split())) for line in lines)
 
 
 def _rendered(document: pdfium.PdfDocument, indexes: list[int], dpi: int

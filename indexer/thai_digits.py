@@ -32,7 +32,7 @@ from scipy import ndimage
 THAI_DIGITS = "๐๑๒๓๔๕๖๗๘๙"
 TRUSTED = "๐๑"  # the two digits of those five Tesseract's Thai data reads right
 UNTRUSTED = "๒๓๔๕๖๗๘๙"  # any other digit it writes may be one of these
-# Heights in the line's letter heights (`_line_body`).
+# Heights in the line's letter heights (`line_body`).
 DIGIT_MIN, DIGIT_MAX = 0.6, 1.4  # a digit's
 DOT_MAX = 0.35  # a point: smaller than this both ways
 SLASH_MIN, SLASH_WIDTH = 1.2, 0.65  # a slash: taller than a digit, and thin
@@ -93,8 +93,13 @@ class DigitReader:
         otherwise (an Arabic digit, a sign), or any when the glyphs are more or fewer
         than its digits (it ran two together), among all ten. None when the ink is not
         such a number, or a glyph matches no digit well."""
+        return self.read_number_on(ink, run, line_body(ink, line), read_as)
+
+    def read_number_on(self, ink: np.ndarray, run: Box, body: tuple[float, float] | None,
+                       read_as: str) -> str | None:
+        """`read_number` with the line's baseline and letter height (`line_body`) given:
+        a line holding several numbers finds them once."""
         labels = [char for char in read_as if char.isdigit()]
-        body = _line_body(ink, line)
         if not labels or body is None:
             return None
         for glyphs in _stretches(ink, run, *body, len(labels)):
@@ -167,7 +172,7 @@ class _Glyph:
     mask: np.ndarray
 
 
-def _line_body(ink: np.ndarray, line: Box) -> tuple[float, float] | None:
+def line_body(ink: np.ndarray, line: Box) -> tuple[float, float] | None:
     """The line's baseline (page row) and letter height. Consonants and digits stand on
     the baseline, and marks above and below a letter do not, so the baseline is the
     row most pieces of ink end on, and the letter height their median height."""
